@@ -1,0 +1,159 @@
+"""Subject anthropometry: segment masses, lengths, centres of mass and radii of gyration.
+
+Segment inertial parameters follow de Leva (1996), *Adjustments to Zatsiorsky–Seluyanov's
+segment inertia parameters*, J Biomech 29(9):1223–1230, Table 4 (``data/deleva1996.csv``).
+Segment lengths are de Leva's reference lengths scaled by the ratio of the subject's stature to
+the reference stature (1741 mm male, 1735 mm female); masses are fractions of body mass.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+
+from ._validation import check_choice, check_number
+
+#: Stature of de Leva's reference subjects (m).
+REFERENCE_STATURE = MappingProxyType({"male": 1.741, "female": 1.735})
+
+#: Segments making up the head–arms–trunk load carried above the lumbar spine.
+HEAD_ARMS_TRUNK = (
+    "head",
+    "upper_trunk",
+    "upper_arm",
+    "upper_arm",
+    "forearm",
+    "forearm",
+    "hand",
+    "hand",
+)
+
+#: Accepted ranges of the subject parameters.
+MASS_RANGE = (20.0, 250.0)  # kg
+HEIGHT_RANGE = (1.0, 2.3)  # m
+SEXES = ("male", "female")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Inertial parameters of one body segment, scaled to a subject.
+
+    Attributes
+    ----------
+    name : str
+        Segment name (``foot``, ``shank``, ``thigh``, ``pelvis``, ``lumbar``, ...).
+    mass : float
+        Segment mass (kg).
+    length : float
+        Segment length between de Leva's landmarks (m).
+    com_fraction : float
+        Centre of mass as a fraction of the length from the proximal landmark (1).
+    radii_of_gyration : tuple of float
+        Radii of gyration about the sagittal, transverse and longitudinal axes through the
+        centre of mass, as fractions of the length (1).
+    """
+
+    name: str
+    mass: float
+    length: float
+    com_fraction: float
+    radii_of_gyration: tuple[float, float, float]
+
+    @property
+    def moments_of_inertia(self) -> tuple[float, float, float]:
+        """Principal moments of inertia about the COM (kg·m²): sagittal, transverse, longitudinal."""
+        return tuple(self.mass * (r * self.length) ** 2 for r in self.radii_of_gyration)
+
+
+@cache
+def _table() -> dict[tuple[str, str], dict[str, float]]:
+    text = resources.files("kinechain.data").joinpath("deleva1996.csv").read_text()
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {
+        (r["segment"], r["sex"]): {k: float(v) for k, v in r.items() if k not in ("segment", "sex")}
+        for r in rows
+    }
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A person: body mass, stature and sex.
+
+    Parameters
+    ----------
+    mass : float
+        Body mass (kg), within [20, 250].
+    height : float
+        Stature (m), within [1.0, 2.3].
+    sex : {"male", "female"}
+        Selects de Leva's male or female table.
+
+    Examples
+    --------
+    >>> s = Subject(70.0, 1.75, "male")
+    >>> round(s.segments["thigh"].mass, 2)
+    9.91
+    """
+
+    mass: float = 70.0
+    height: float = 1.75
+    sex: str = "male"
+    segments: MappingProxyType = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "mass", check_number("mass", self.mass, *MASS_RANGE, "kg"))
+        object.__setattr__(self, "height", check_number("height", self.height, *HEIGHT_RANGE, "m"))
+        check_choice("sex", self.sex, SEXES)
+        object.__setattr__(self, "segments", MappingProxyType(self._scale_segments()))
+
+    @classmethod
+    def default(cls) -> Subject:
+        """The built-in default subject: a 70 kg, 1.75 m male."""
+        return cls()
+
+    @property
+    def weight(self) -> float:
+        """Body weight (N), with g = 9.80665 m/s²."""
+        return self.mass * GRAVITY
+
+    @property
+    def stature_scale(self) -> float:
+        """Ratio of the subject's stature to de Leva's reference stature (1)."""
+        return self.height / REFERENCE_STATURE[self.sex]
+
+    @property
+    def head_arms_trunk_mass(self) -> float:
+        """Mass of head, neck, both arms and the upper trunk, carried above the lumbar region (kg)."""
+        return sum(self.segments[name].mass for name in HEAD_ARMS_TRUNK)
+
+    @property
+    def segment_mass_total(self) -> float:
+        """Sum of all segment masses, both sides counted (kg); equals ``mass`` to table rounding."""
+        bilateral = {"foot", "shank", "thigh", "upper_arm", "forearm", "hand"}
+        return sum(s.mass * (2 if s.name in bilateral else 1) for s in self.segments.values())
+
+    def _scale_segments(self) -> dict[str, Segment]:
+        scale = self.stature_scale
+        out = {}
+        for (name, sex), row in _table().items():
+            if sex != self.sex:
+                continue
+            out[name] = Segment(
+                name=name,
+                mass=row["mass_pct"] / 100.0 * self.mass,
+                length=row["length_mm"] / 1000.0 * scale,
+                com_fraction=row["com_pct"] / 100.0,
+                radii_of_gyration=(
+                    row["r_sag"] / 100.0,
+                    row["r_trans"] / 100.0,
+                    row["r_long"] / 100.0,
+                ),
+            )
+        return out
+
+
+#: Standard gravity (m/s²).
+GRAVITY = 9.80665

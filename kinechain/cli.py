@@ -1,0 +1,84 @@
+"""The ``kinechain`` command."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from . import __version__
+from .anthropometry import Subject
+from .kinematics import forward_kinematics
+from .model import Model
+
+
+def _table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:
+    cells = [header] + [tuple(f"{v:.3f}" if isinstance(v, float) else str(v) for v in r) for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    line = "  ".join("-" * w for w in widths)
+    body = [
+        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in cells
+    ]
+    return "\n".join([title, line, body[0], line, *body[1:], line, ""])
+
+
+def chain_report(model: Model) -> str:
+    """Readable tables of a model's segments and landmarks in the neutral standing posture."""
+    s = model.subject
+    seg = s.segments
+    segments = [
+        (name, seg[name].mass, seg[name].length, seg[name].com_fraction)
+        for name in ("foot", "shank", "thigh", "pelvis", "lumbar", "upper_trunk", "head")
+    ]
+    segments.append(("head-arms-trunk", s.head_arms_trunk_mass, "-", "-"))
+    kin = forward_kinematics(model)
+    marks = [
+        (name, *map(float, kin.landmarks[name][0]))
+        for name in (
+            "hip_centre_r",
+            "knee_centre_r",
+            "ankle_centre_r",
+            "heel_r",
+            "toe_r",
+            "asis_r",
+            "psis_r",
+            "s1_centre",
+            "l5s1_disc_centre",
+            "l4l5_disc_centre",
+            "t12l1_disc_centre",
+        )
+    ]
+    spino = [(k, float(v[0])) for k, v in kin.spinopelvic.items()]
+    return "\n".join(
+        [
+            f"kinechain {__version__}: subject {s.mass:g} kg, {s.height:g} m, {s.sex}",
+            "",
+            _table("Segments (de Leva 1996)", ("segment", "mass kg", "length m", "COM frac"), segments),
+            _table(
+                "Landmarks, neutral standing (ground frame: x anterior, y up, z right)",
+                ("landmark", "x m", "y m", "z m"),
+                marks,
+            ),
+            _table("Spinopelvic geometry", ("angle", "degrees"), spino),
+        ]
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kinechain")
+def main() -> None:
+    """kinechain: knee valgus and femoral rotation propagated up the kinetic chain."""
+
+
+@main.command()
+@click.option("--mass", default=70.0, show_default=True, help="Body mass (kg).")
+@click.option("--height", default=1.75, show_default=True, help="Stature (m).")
+@click.option("--sex", type=click.Choice(["male", "female"]), default="male", show_default=True)
+def demo(mass: float, height: float, sex: str) -> None:
+    """Print the default subject's chain and its results."""
+    try:
+        model = Model.default(Subject(mass, height, sex))
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+    with np.printoptions(precision=3, suppress=True):
+        click.echo(chain_report(model))

@@ -1,0 +1,86 @@
+"""Clinical joint angles from segment orientations, with the sign of each stated.
+
+Every clinical angle is a joint-coordinate-system angle (intrinsic Z–X–Y, Grood & Suntay 1983;
+Wu et al. 2002) of one segment relative to another, named after its positive direction:
+
+=============================  ======================  ===========  =============================
+clinical name                  child rel. to parent    JCS axis     positive direction
+=============================  ======================  ===========  =============================
+``anterior_pelvic_tilt``       pelvis / ground         −Z           anterior (forward) tilt
+``pelvic_obliquity``           pelvis / ground         −X           right side up (left drops)
+``pelvic_rotation``            pelvis / ground         +Y           pelvis turns left (right
+                                                                    side forward)
+``lumbar_flexion``             L1 / pelvis             −Z           flexion
+``lumbar_lateral_bending``     L1 / pelvis             +X           bending to the right
+``lumbar_torsion``             L1 / pelvis             +Y           thorax turns left
+``hip_flexion_{r,l}``          femur / pelvis          +Z           flexion
+``hip_adduction_{r,l}``        femur / pelvis          ±X           adduction
+``hip_internal_rotation_*``    femur / pelvis          ±Y           internal rotation
+``knee_flexion_*``             tibia / femur           −Z           flexion
+``knee_valgus_*``              tibia / femur           ∓X           valgus (abduction)
+``tibial_internal_rotation_*`` tibia / calcaneus       ∓Y           tibia rotates internally
+                                                                    over the foot
+``rearfoot_eversion_*``        calcaneus / tibia       ∓X           eversion (pronation)
+``ankle_dorsiflexion_*``       calcaneus / tibia       +Z           dorsiflexion
+=============================  ======================  ===========  =============================
+
+Upper signs are for the right side, lower for the left: the left side uses mirrored axes, so a
+clinical angle means the same anatomical motion on both legs. The lumbar angles are L1
+relative to the pelvis (rigid with the sacrum), zero in the neutral posture.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+import numpy as np
+
+from .frames import joint_angles, relative_rotation
+from .kinematics import Frames
+
+#: name → (child, parent, JCS joint for side signs, component 0/1/2 = Z/X/Y, sign)
+_DEFINITIONS: dict[str, tuple[str, str, str, int, float]] = {
+    "anterior_pelvic_tilt": ("pelvis", "ground", "pelvis", 0, -1.0),
+    "pelvic_obliquity": ("pelvis", "ground", "pelvis", 1, -1.0),
+    "pelvic_rotation": ("pelvis", "ground", "pelvis", 2, 1.0),
+    "lumbar_flexion": ("L1", "pelvis", "lumbar", 0, -1.0),
+    "lumbar_lateral_bending": ("L1", "pelvis", "lumbar", 1, 1.0),
+    "lumbar_torsion": ("L1", "pelvis", "lumbar", 2, 1.0),
+}
+for _s in "rl":
+    _DEFINITIONS |= {
+        f"hip_flexion_{_s}": (f"femur_{_s}", "pelvis", "hip", 0, 1.0),
+        f"hip_adduction_{_s}": (f"femur_{_s}", "pelvis", "hip", 1, 1.0),
+        f"hip_internal_rotation_{_s}": (f"femur_{_s}", "pelvis", "hip", 2, 1.0),
+        f"knee_flexion_{_s}": (f"tibia_{_s}", f"femur_{_s}", "knee", 0, 1.0),
+        f"knee_valgus_{_s}": (f"tibia_{_s}", f"femur_{_s}", "knee", 1, -1.0),
+        f"ankle_dorsiflexion_{_s}": (f"calcn_{_s}", f"tibia_{_s}", "ankle_complex", 0, 1.0),
+        f"rearfoot_eversion_{_s}": (f"calcn_{_s}", f"tibia_{_s}", "ankle_complex", 1, -1.0),
+        f"tibial_internal_rotation_{_s}": (f"calcn_{_s}", f"tibia_{_s}", "ankle_complex", 2, -1.0),
+    }
+
+#: Clinical angle names, with (child, parent, joint, component, sign) definitions.
+CLINICAL_ANGLES = MappingProxyType(_DEFINITIONS)
+
+
+def clinical_angles(frames: Frames) -> dict[str, np.ndarray]:
+    """Every clinical angle (radians, shape (n,)) of a batch of postures.
+
+    Parameters
+    ----------
+    frames : Frames
+        Segment frames from :func:`kinechain.kinematics.body_frames`.
+    """
+    n = frames.origins.shape[0]
+    eye = np.broadcast_to(np.eye(3), (n, 3, 3))
+    cache: dict[tuple[str, str, str], np.ndarray] = {}
+    out = {}
+    for name, (child, parent, joint, k, sign) in CLINICAL_ANGLES.items():
+        side = child[-1] if child[-2:] in ("_r", "_l") else ""
+        key = (child, parent, joint)
+        if key not in cache:
+            rp = eye if parent == "ground" else frames.rotations[:, frames.index(parent)]
+            rc = frames.rotations[:, frames.index(child)]
+            cache[key] = joint_angles(relative_rotation(rp, rc), joint, side)
+        out[name] = sign * cache[key][:, k]
+    return out

@@ -1,0 +1,353 @@
+"""The Model: what the body *is* — segments, joints, geometry and inertia, scaled to a subject.
+
+A :class:`Model` never changes after it is built (like MuJoCo's ``mjModel`` or pinocchio's
+``Model``); what varies between evaluations — coordinates, clinical inputs, muscle strength and
+tightness — is passed to the functions that take the model as their first argument.
+
+Geometry (joint centres, joint axes, landmarks) comes from the generic model of Rajagopal et al.
+(2016), scaled segment by segment to the subject's de Leva (1996) segment lengths; the hip joint
+centres come from the Harrington et al. (2007) regression on the scaled pelvic landmarks; the
+lumbar spine is five motion segments (L5/S1 … L1/L2) with documented shares of the lumbar motion
+(``data/skeleton.toml``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+
+import numpy as np
+
+from . import topology as symbolic
+from ._validation import check_choice
+from .anthropometry import Subject
+from .kinematics import body_frames
+
+COORDINATES = symbolic.COORDINATES
+BODIES = symbolic.BODIES
+LUMBAR_LEVELS = symbolic.LUMBAR_LEVELS
+LUMBAR_VERTEBRAE = ("L5", "L4", "L3", "L2", "L1")
+
+#: Accepted range of every coordinate (degrees for angles, metres for translations), from the
+#: Rajagopal et al. 2016 model where it has the coordinate; knee ab/adduction and axial rotation
+#: accept ±45° (the physiological envelope is far smaller; larger inputs are errors).
+COORDINATE_RANGES = MappingProxyType(
+    {
+        "pelvis_tilt": (-90.0, 90.0),
+        "pelvis_list": (-90.0, 90.0),
+        "pelvis_rotation": (-90.0, 90.0),
+        "pelvis_tx": (-5.0, 5.0),
+        "pelvis_ty": (-1.0, 2.0),
+        "pelvis_tz": (-3.0, 3.0),
+        **{
+            f"{name}_{side}": rng
+            for side in "rl"
+            for name, rng in (
+                ("hip_flexion", (-30.0, 120.0)),
+                ("hip_adduction", (-50.0, 30.0)),
+                ("hip_rotation", (-40.0, 40.0)),
+                ("knee_angle", (0.0, 120.0)),
+                ("knee_adduction", (-45.0, 45.0)),
+                ("knee_rotation", (-45.0, 45.0)),
+                ("ankle_angle", (-40.0, 30.0)),
+                ("subtalar_angle", (-20.0, 20.0)),
+            )
+        },
+        "lumbar_extension": (-90.0, 90.0),
+        "lumbar_bending": (-90.0, 90.0),
+        "lumbar_rotation": (-90.0, 90.0),
+    }
+)
+
+#: Coordinates measured in metres; all others are angles.
+TRANSLATIONS = ("pelvis_tx", "pelvis_ty", "pelvis_tz")
+
+HIP_CENTRE_METHODS = ("harrington2007", "rajagopal2016")
+
+
+@cache
+def skeleton_data() -> dict:
+    """The generic skeletal geometry and its sources (``data/skeleton.toml``)."""
+    text = resources.files("kinechain.data").joinpath("skeleton.toml").read_text()
+    return tomllib.loads(text)
+
+
+def _mirror(v) -> np.ndarray:
+    return np.asarray(v, dtype=float) * np.array([1.0, 1.0, -1.0])
+
+
+def _mirror_orientation(o) -> np.ndarray:
+    """Body X–Y–Z angles of the left offset frame from the right one (OpenSim's convention)."""
+    o = np.asarray(o, dtype=float)
+    return np.array([-o[0], -o[1], o[2]])
+
+
+def harrington_hip_centre(asis: np.ndarray, psis: np.ndarray) -> np.ndarray:
+    """Right hip joint centre in the pelvis frame from the Harrington et al. (2007) regression.
+
+    Parameters
+    ----------
+    asis, psis : ndarray, shape (3,)
+        Right anterior and posterior superior iliac spines in the pelvis frame (m); the left ones
+        are their mirror images.
+
+    Returns
+    -------
+    ndarray, shape (3,)
+        Hip joint centre (m). The regression is applied in the pelvic anatomical frame (origin at
+        the ASIS midpoint, X from the PSIS midpoint to the ASIS midpoint, Z through the ASIS) and
+        mapped back to the pelvis frame.
+    """
+    c = skeleton_data()["harrington2007"]
+    mid_asis = np.array([asis[0], asis[1], 0.0])
+    mid_psis = np.array([psis[0], psis[1], 0.0])
+    x_axis = (mid_asis - mid_psis) / np.linalg.norm(mid_asis - mid_psis)
+    z_axis = np.array([0.0, 0.0, 1.0])
+    y_axis = np.cross(z_axis, x_axis)
+    pw = 2.0 * asis[2] * 1000.0
+    pd = np.linalg.norm(mid_asis - mid_psis) * 1000.0
+    local = np.array([c["ax"] * pd + c["bx"], c["ay"] * pw + c["by"], c["az"] * pw + c["bz"]]) / 1000.0
+    return mid_asis + local[0] * x_axis + local[1] * y_axis + local[2] * z_axis
+
+
+@dataclass(frozen=True)
+class MassElement:
+    """A mass carried by one body: ``mass`` (kg) at ``com`` (m, body frame)."""
+
+    body: str
+    mass: float
+    com: tuple[float, float, float]
+
+
+@dataclass(frozen=True, eq=False)
+class Model:
+    """The lower-limb kinetic chain of one subject; immutable.
+
+    Build it with :meth:`Model.default`. Attributes are read-only mappings and arrays.
+
+    Attributes
+    ----------
+    subject : Subject
+        Whose anthropometry the model is scaled to.
+    hip_centre : str
+        How the hip joint centres were placed: ``"harrington2007"`` (regression, default) or
+        ``"rajagopal2016"`` (the generic model's centres, scaled — for side-by-side comparison
+        with OpenSim).
+    parameters : Mapping[str, float]
+        Geometric parameters of the generated kinematics (m, rad, 1), by
+        :func:`kinechain.symbolic.parameter_names`.
+    scale : Mapping[str, float]
+        Scale factor applied to each body's generic geometry (1).
+    landmarks : Mapping[str, tuple[str, ndarray]]
+        Named points: body and position in that body's frame (m).
+    masses : tuple of MassElement
+        Segment masses (de Leva 1996) and centres of mass. The trunk above the pelvis — de
+        Leva's middle trunk (lumbar region) plus head, arms and upper trunk — is carried by
+        the L1 frame at the trunk centre of mass of the generic model.
+    standing_height : float
+        Height of the pelvis origin above the ground in the neutral posture (m).
+    """
+
+    subject: Subject
+    hip_centre: str
+    parameters: MappingProxyType
+    scale: MappingProxyType
+    landmarks: MappingProxyType
+    masses: tuple[MassElement, ...]
+    standing_height: float
+    p: np.ndarray = field(repr=False)
+
+    coordinates = COORDINATES
+    bodies = BODIES
+
+    @classmethod
+    def default(cls, subject: Subject | None = None, hip_centre: str = "harrington2007") -> Model:
+        """Build the model of ``subject`` (default: :meth:`Subject.default`).
+
+        Parameters
+        ----------
+        subject : Subject, optional
+            The person; the built-in default is a 70 kg, 1.75 m male.
+        hip_centre : {"harrington2007", "rajagopal2016"}
+            Hip joint centre placement.
+        """
+        subject = Subject.default() if subject is None else subject
+        if not isinstance(subject, Subject):
+            raise ValueError(f"subject must be a kinechain.Subject; got {subject!r}")
+        check_choice("hip_centre", hip_centre, HIP_CENTRE_METHODS)
+        return _build(subject, hip_centre)
+
+    @property
+    def n_coordinates(self) -> int:
+        """Number of generalized coordinates (25)."""
+        return len(COORDINATES)
+
+    def neutral(self) -> np.ndarray:
+        """Reference standing posture: every joint coordinate zero, the feet on the ground.
+
+        Returns
+        -------
+        ndarray, shape (25,)
+            Coordinates in radians and metres; ``pelvis_ty`` places the calcaneus origins on
+            the ground plane ``y = 0``.
+        """
+        q = np.zeros(len(COORDINATES))
+        q[COORDINATES.index("pelvis_ty")] = self.standing_height
+        return q
+
+    def __repr__(self) -> str:
+        s = self.subject
+        return (
+            f"Model(subject=Subject(mass={s.mass:g}, height={s.height:g}, sex={s.sex!r}), "
+            f"hip_centre={self.hip_centre!r}, {len(COORDINATES)} coordinates, {len(BODIES)} bodies)"
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{m.body}</td><td>{m.mass:.2f}</td><td>{', '.join(f'{c:.3f}' for c in m.com)}</td></tr>"
+            for m in self.masses
+        )
+        return (
+            f"<b>{self!r}</b><table><tr><th>body</th><th>mass (kg)</th><th>COM (m, body frame)</th>"
+            f"</tr>{rows}</table>"
+        )
+
+
+def _build(subject: Subject, hip_centre: str) -> Model:
+    d = skeleton_data()
+    seg = subject.segments
+    knee = np.asarray(d["femur"]["knee_centre"])
+    ankle = np.asarray(d["tibia"]["ankle_centre"])
+    heel, toe = np.asarray(d["calcn"]["heel"]), np.asarray(d["calcn"]["toe"])
+    scale = {
+        "pelvis": subject.height / d["reference_stature"]["value"],
+        "femur": seg["thigh"].length / np.linalg.norm(knee),
+        "tibia": seg["shank"].length / np.linalg.norm(ankle),
+        "foot": seg["foot"].length / np.linalg.norm(toe - heel),
+    }
+    sp_, sf, st, sft = scale["pelvis"], scale["femur"], scale["tibia"], scale["foot"]
+    asis, psis = sp_ * np.asarray(d["pelvis"]["asis"]), sp_ * np.asarray(d["pelvis"]["psis"])
+    if hip_centre == "harrington2007":
+        hjc = harrington_hip_centre(asis, psis)
+    else:
+        hjc = sp_ * np.asarray(d["pelvis"]["hip_centre_rajagopal2016"])
+
+    right = {
+        "hip_centre": hjc,
+        "knee_centre": sf * knee,
+        "ankle_centre": st * ankle,
+        "subtalar_centre": sft * np.asarray(d["talus"]["subtalar_centre"]),
+        "ankle_axis_orientation": np.asarray(d["tibia"]["ankle_axis_orientation"]),
+        "subtalar_axis_orientation": np.asarray(d["talus"]["subtalar_axis_orientation"]),
+    }
+    params: dict[str, float] = {}
+    for side in "rl":
+        for name, vec in right.items():
+            if side == "l":
+                vec = _mirror_orientation(vec) if name.endswith("orientation") else _mirror(vec)
+            for c, v in zip("xyz", vec, strict=True):
+                params[f"{name}_{side}_{c}"] = float(v)
+
+    lumbar = d["lumbar"]
+    s1 = sp_ * np.asarray(d["pelvis"]["s1_centre"])
+    pelvic_incidence = d["pelvis"]["pelvic_incidence"]
+    # Pelvic tilt of the neutral pelvis: angle from the downward vertical to the line from the
+    # S1 endplate centre to the hip axis midpoint, positive when the hip axis is anterior.
+    to_hips = np.array([hjc[0], hjc[1]]) - s1
+    pelvic_tilt_neutral = np.arctan2(to_hips[0], -to_hips[1])
+    sacral_slope = pelvic_incidence - pelvic_tilt_neutral
+    params["s1_centre_x"], params["s1_centre_y"] = float(s1[0]), float(s1[1])
+    params["sacral_slope_neutral"] = float(sacral_slope)
+    discs = sp_ * np.asarray(lumbar["disc_height"])
+    bodies = sp_ * np.asarray(lumbar["body_height"])
+    params["l5s1_half_disc"] = float(discs[0] / 2)
+    # Each level's height runs from its disc centre to the next disc centre up.
+    heights = discs / 2 + bodies + np.append(discs[1:], discs[-1]) / 2
+    for i, level in enumerate(LUMBAR_LEVELS):
+        params[f"{level}_height"] = float(heights[i])
+        params[f"{level}_lordosis"] = float(sacral_slope * lumbar["lordosis_share"][i])
+    for motion, key in (
+        ("extension", "flexion_extension_rom"),
+        ("bending", "lateral_bending_rom"),
+        ("rotation", "axial_rotation_rom"),
+    ):
+        rom = np.asarray(lumbar[key], dtype=float)
+        for level, frac in zip(LUMBAR_LEVELS, rom / rom.sum(), strict=True):
+            params[f"{level}_{motion}_fraction"] = float(frac)
+
+    names = symbolic.parameter_names()
+    p = np.array([params[n] for n in names])
+    p.setflags(write=False)
+
+    landmarks: dict[str, tuple[str, np.ndarray]] = {}
+    for side, mirror in (("r", np.asarray), ("l", _mirror)):
+        landmarks[f"asis_{side}"] = ("pelvis", mirror(asis))
+        landmarks[f"psis_{side}"] = ("pelvis", mirror(psis))
+        landmarks[f"hip_centre_{side}"] = (f"femur_{side}", np.zeros(3))
+        landmarks[f"knee_centre_{side}"] = (f"tibia_{side}", np.zeros(3))
+        landmarks[f"ankle_centre_{side}"] = (f"talus_{side}", np.zeros(3))
+        landmarks[f"subtalar_centre_{side}"] = (f"calcn_{side}", np.zeros(3))
+        for mark in ("heel", "toe", "mt5"):
+            landmarks[f"{mark}_{side}"] = (
+                f"calcn_{side}",
+                mirror(sft * np.asarray(d["calcn"][mark])),
+            )
+    landmarks["s1_centre"] = ("sacrum", np.zeros(3))
+    for level, vertebra in zip(LUMBAR_LEVELS, LUMBAR_VERTEBRAE, strict=True):
+        landmarks[f"{level}_disc_centre"] = (vertebra, np.zeros(3))
+    landmarks["t12l1_disc_centre"] = ("L1", np.array([0.0, heights[-1], 0.0]))
+    for arr in (v for _, v in landmarks.values()):
+        arr.setflags(write=False)
+
+    # At the neutral posture with the pelvis at the ground origin: where the calcanei and the
+    # L1 frame are. The feet define the ground plane; the trunk's centre of mass is placed from
+    # the lumbar joint of the generic model (Rajagopal 2016 torso body), here the S1 centre.
+    neutral = body_frames(p, np.zeros(len(COORDINATES)))
+    standing_height = float(-neutral.origins[0, BODIES.index("calcn_r"), 1])
+    trunk_com = np.array([s1[0], s1[1], 0.0]) + sp_ * np.asarray(d["torso"]["com_from_lumbar_joint"])
+    l1 = BODIES.index("L1")
+    trunk_com_l1 = neutral.rotations[0, l1].T @ (trunk_com - neutral.origins[0, l1])
+    masses = [
+        MassElement("pelvis", seg["pelvis"].mass, tuple(sp_ * np.array([-0.0707, 0.0, 0.0]))),
+        MassElement(
+            "L1",
+            seg["lumbar"].mass + subject.head_arms_trunk_mass,
+            tuple(trunk_com_l1),
+        ),
+    ]
+    for side, mirror in (("r", np.asarray), ("l", _mirror)):
+        masses.append(
+            MassElement(
+                f"femur_{side}",
+                seg["thigh"].mass,
+                tuple(mirror(seg["thigh"].com_fraction * right["knee_centre"])),
+            )
+        )
+        masses.append(
+            MassElement(
+                f"tibia_{side}",
+                seg["shank"].mass,
+                tuple(mirror(seg["shank"].com_fraction * right["ankle_centre"])),
+            )
+        )
+        foot_heel, foot_toe = sft * heel, sft * toe
+        masses.append(
+            MassElement(
+                f"calcn_{side}",
+                seg["foot"].mass,
+                tuple(mirror(foot_heel + seg["foot"].com_fraction * (foot_toe - foot_heel))),
+            )
+        )
+    return Model(
+        subject=subject,
+        hip_centre=hip_centre,
+        parameters=MappingProxyType(params),
+        scale=MappingProxyType(scale),
+        landmarks=MappingProxyType(landmarks),
+        masses=tuple(masses),
+        standing_height=standing_height,
+        p=p,
+    )

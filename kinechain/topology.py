@@ -1,0 +1,114 @@
+"""Names and structure of the chain: coordinates, bodies, the tree, and the parameter vector.
+
+Kept free of sympy so that ``import kinechain`` stays fast; :mod:`kinechain.symbolic` derives the
+chain from these names.
+"""
+
+from __future__ import annotations
+
+#: Generalized coordinates, in the order of the ``q`` vector (radians and metres).
+COORDINATES: tuple[str, ...] = (
+    "pelvis_tilt",
+    "pelvis_list",
+    "pelvis_rotation",
+    "pelvis_tx",
+    "pelvis_ty",
+    "pelvis_tz",
+    *(
+        f"{name}_{side}"
+        for side in "rl"
+        for name in (
+            "hip_flexion",
+            "hip_adduction",
+            "hip_rotation",
+            "knee_angle",
+            "knee_adduction",
+            "knee_rotation",
+            "ankle_angle",
+            "subtalar_angle",
+        )
+    ),
+    "lumbar_extension",
+    "lumbar_bending",
+    "lumbar_rotation",
+)
+
+#: Lumbar motion segments from the sacrum up; each rotates the vertebra above it.
+LUMBAR_LEVELS: tuple[str, ...] = ("l5s1", "l4l5", "l3l4", "l2l3", "l1l2")
+
+#: Segments (bodies) whose frames the generated code returns, in order.
+BODIES: tuple[str, ...] = (
+    "pelvis",
+    "sacrum",
+    "L5",
+    "L4",
+    "L3",
+    "L2",
+    "L1",
+    "femur_r",
+    "tibia_r",
+    "talus_r",
+    "calcn_r",
+    "femur_l",
+    "tibia_l",
+    "talus_l",
+    "calcn_l",
+)
+
+
+def parameter_names() -> tuple[str, ...]:
+    """Names of the geometric parameters, in the order of the ``p`` vector."""
+    names: list[str] = []
+    for side in "rl":
+        for point in ("hip_centre", "knee_centre", "ankle_centre", "subtalar_centre"):
+            names += [f"{point}_{side}_{c}" for c in "xyz"]
+        for axis in ("ankle_axis_orientation", "subtalar_axis_orientation"):
+            names += [f"{axis}_{side}_{c}" for c in "xyz"]
+    names += ["s1_centre_x", "s1_centre_y", "sacral_slope_neutral", "l5s1_half_disc"]
+    names += [f"{lvl}_height" for lvl in LUMBAR_LEVELS]
+    names += [f"{lvl}_lordosis" for lvl in LUMBAR_LEVELS]
+    for motion in ("extension", "bending", "rotation"):
+        names += [f"{lvl}_{motion}_fraction" for lvl in LUMBAR_LEVELS]
+    return tuple(names)
+
+
+#: Parent of every body in :data:`BODIES` (``ground`` for the pelvis).
+PARENTS: dict[str, str] = {
+    "pelvis": "ground",
+    "sacrum": "pelvis",
+    "L5": "sacrum",
+    "L4": "L5",
+    "L3": "L4",
+    "L2": "L3",
+    "L1": "L2",
+    **{
+        f"{b}_{s}": p
+        for s in "rl"
+        for b, p in (
+            ("femur", "pelvis"),
+            ("tibia", f"femur_{s}"),
+            ("talus", f"tibia_{s}"),
+            ("calcn", f"talus_{s}"),
+        )
+    },
+}
+
+
+_LEG_JOINTS = {
+    "femur": ("hip_flexion", "hip_adduction", "hip_rotation"),
+    "tibia": ("knee_angle", "knee_adduction", "knee_rotation"),
+    "talus": ("ankle_angle",),
+    "calcn": ("subtalar_angle",),
+}
+
+
+def joint_coordinates(body: str) -> tuple[str, ...]:
+    """Rotational coordinates of the joint between ``body`` and its parent, in axis order."""
+    if body == "pelvis":
+        return ("pelvis_tilt", "pelvis_list", "pelvis_rotation")
+    if body == "sacrum":
+        return ()
+    if body.startswith("L"):
+        return ("lumbar_extension", "lumbar_bending", "lumbar_rotation")
+    name, side = body.split("_")
+    return tuple(f"{c}_{side}" for c in _LEG_JOINTS[name])

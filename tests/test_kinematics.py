@@ -1,0 +1,141 @@
+import numpy as np
+import pytest
+from hypothesis import given
+from strategies import mirror_coordinates, postures
+
+import kinechain as kc
+from kinechain.clinical import clinical_angles
+from kinechain.kinematics import body_frames, coordinate_array, spinopelvic
+from kinechain.topology import BODIES, COORDINATES
+
+
+@given(postures())
+def test_pelvic_incidence_is_tilt_plus_slope_and_constant(model, q):
+    kin = kc.forward_kinematics(model, q)
+    sp = kin.spinopelvic
+    np.testing.assert_allclose(sp["pelvic_incidence"], sp["pelvic_tilt"] + sp["sacral_slope"], atol=1e-9)
+    np.testing.assert_allclose(sp["pelvic_incidence"], 53.0, atol=1e-9)
+
+
+@given(postures())
+def test_mirrored_posture_gives_mirrored_landmarks(model, q):
+    a = kc.forward_kinematics(model, q)
+    b = kc.forward_kinematics(model, mirror_coordinates(q))
+    flip = np.array([1.0, 1.0, -1.0])
+    for name, pos in a.landmarks.items():
+        other = name[:-1] + {"r": "l", "l": "r"}[name[-1]] if name[-2:] in ("_r", "_l") else name
+        np.testing.assert_allclose(b.landmarks[other], pos * flip, atol=1e-12)
+
+
+@given(postures())
+def test_clinical_angles_recover_coordinates(model, q):
+    kin = kc.forward_kinematics(model, q)
+    direct = {
+        "hip_adduction_r": "hip_adduction_r",
+        "hip_internal_rotation_l": "hip_rotation_l",
+        "hip_flexion_r": "hip_flexion_r",
+        "knee_flexion_l": "knee_angle_l",
+    }
+    for clinical, coord in direct.items():
+        np.testing.assert_allclose(kin.angles[clinical], q[:, COORDINATES.index(coord)], atol=1e-8)
+    np.testing.assert_allclose(
+        kin.angles["knee_valgus_r"], -q[:, COORDINATES.index("knee_adduction_r")], atol=1e-8
+    )
+    np.testing.assert_allclose(kin.angles["anterior_pelvic_tilt"], -q[:, 0], atol=1e-8)
+    np.testing.assert_allclose(kin.angles["pelvic_obliquity"], -q[:, 1], atol=1e-8)
+
+
+def test_neutral_posture(model):
+    kin = kc.forward_kinematics(model)
+    for name, value in kin.angles.items():
+        assert value[0] == pytest.approx(0.0, abs=1e-12), name
+    # feet on the ground plane, trunk upright
+    assert kin.frames.origins[0, BODIES.index("calcn_r"), 1] == pytest.approx(0.0, abs=1e-12)
+    np.testing.assert_allclose(kin.frames.axis("L1", 1)[0], [0, 1, 0], atol=1e-12)
+    # the L5/S1 disc lies on the sacral endplate, half a disc above its centre
+    gap = kin.landmarks["l5s1_disc_centre"] - kin.landmarks["s1_centre"]
+    np.testing.assert_allclose(gap / np.linalg.norm(gap), kin.disc_normals["l5s1_normal"], atol=1e-12)
+
+
+def test_subtalar_coupling_sign(model):
+    # inversion (positive subtalar_angle) rotates the tibia externally over the foot
+    kin = kc.forward_kinematics(model, {"subtalar_angle_r": 10.0})
+    assert kin.angles["rearfoot_eversion_r"][0] < 0
+    assert kin.angles["tibial_internal_rotation_r"][0] < 0
+
+
+def _numeric_jacobian(f, q, h=1e-6):
+    cols = []
+    for i in range(q.shape[1]):
+        dq = np.zeros_like(q)
+        dq[:, i] = h
+        cols.append((f(q + dq) - f(q - dq)) / (2 * h))
+    return np.stack(cols, axis=-1)
+
+
+@given(postures(n=3))
+def test_jacobians_match_finite_differences(model, q_deg):
+    q = coordinate_array(q_deg)
+    frames = body_frames(model.p, q)
+    local = np.array([[0.02, -0.1, 0.03], [0.0, 0.0, 0.0]])
+    for body in ("calcn_r", "L1", "tibia_l", "pelvis"):
+        pts = frames.point(body, local)
+        jac = frames.point_jacobian(body, pts)
+        num = _numeric_jacobian(lambda qq, b=body: body_frames(model.p, qq).point(b, local), q)
+        np.testing.assert_allclose(jac, num, atol=1e-7)
+        # angular: dR/dq_i R^T = [omega_i]x
+        i = frames.index(body)
+        ang = frames.angular_jacobian(body)
+        dR = _numeric_jacobian(lambda qq, i=i: body_frames(model.p, qq).rotations[:, i], q)
+        skew = np.einsum("nijk,nlj->nilk", dR, frames.rotations[:, i])
+        np.testing.assert_allclose(ang[:, 0], skew[:, 2, 1], atol=1e-7)
+        np.testing.assert_allclose(ang[:, 1], skew[:, 0, 2], atol=1e-7)
+        np.testing.assert_allclose(ang[:, 2], skew[:, 1, 0], atol=1e-7)
+
+
+def test_spinopelvic_radians_function(model):
+    frames = body_frames(model.p, model.neutral())
+    sp = spinopelvic(model, frames)
+    assert np.degrees(sp["pelvic_incidence"][0]) == pytest.approx(53.0)
+
+
+@pytest.mark.parametrize(
+    ("coords", "match"),
+    [
+        ({"hip_flexion": 10.0}, "unknown coordinate"),
+        ({"knee_adduction_r": float("nan")}, r"knee_adduction_r must be within \[-45, 45\] degrees"),
+        ({"hip_rotation_l": [0.0, 90.0]}, r"hip_rotation_l must be within \[-40, 40\]"),
+        ({"hip_rotation_l": "ten"}, "hip_rotation_l must be a number"),
+        (np.zeros((3, 7)), r"shape \(n, 25\)"),
+    ],
+)
+def test_bad_coordinates(model, coords, match):
+    with pytest.raises(ValueError, match=match):
+        kc.forward_kinematics(model, coords)
+
+
+def test_batch_broadcasting(model):
+    kin = kc.forward_kinematics(model, {"hip_adduction_r": np.zeros(7), "knee_angle_l": 20.0})
+    assert kin.frames.origins.shape == (7, len(BODIES), 3)
+    np.testing.assert_allclose(kin.angles["knee_flexion_l"], 20.0)
+
+
+def test_hip_centre_methods(model):
+    other = kc.Model.default(hip_centre="rajagopal2016")
+    assert other.parameters["hip_centre_r_z"] != model.parameters["hip_centre_r_z"]
+    with pytest.raises(ValueError, match="hip_centre must be one of"):
+        kc.Model.default(hip_centre="bell")
+    with pytest.raises(ValueError, match="subject must be"):
+        kc.Model.default(subject="me")
+
+
+def test_clinical_angles_cover_issue_names(model):
+    names = set(clinical_angles(body_frames(model.p, model.neutral())))
+    for n in (
+        "anterior_pelvic_tilt",
+        "pelvic_obliquity",
+        "pelvic_rotation",
+        "lumbar_torsion",
+        "knee_valgus_l",
+    ):
+        assert n in names
