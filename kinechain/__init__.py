@@ -10,10 +10,11 @@ from importlib.metadata import PackageNotFoundError, version
 from .anthropometry import Subject
 from .kinematics import forward_kinematics
 from .model import Model
+from .posture import Pose, coupling, propagate
 
 try:
     __version__ = version("kinechain")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-__all__ = ["Model", "Subject", "__version__", "forward_kinematics"]
+__all__ = ["Model", "Pose", "Subject", "__version__", "coupling", "forward_kinematics", "propagate"]

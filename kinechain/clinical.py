@@ -35,7 +35,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .frames import joint_angles, relative_rotation
+from .frames import JOINT_SIGNS, joint_angles, relative_rotation
 from .kinematics import Frames
 
 #: name → (child, parent, JCS joint for side signs, component 0/1/2 = Z/X/Y, sign)
@@ -84,3 +84,37 @@ def clinical_angles(frames: Frames) -> dict[str, np.ndarray]:
             cache[key] = joint_angles(relative_rotation(rp, rc), joint, side)
         out[name] = sign * cache[key][:, k]
     return out
+
+
+def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
+    """Derivative (n, 25) of a clinical angle with respect to the coordinates (rad per rad).
+
+    The relative angular velocity of the two segments, expressed in the parent, maps to the
+    Z–X–Y angle rates through ``ω = α̇ e_z + β̇ R_z(α) e_x + γ̇ R_z(α) R_x(β) e_y``.
+    """
+    try:
+        child, parent, joint, k, sign = CLINICAL_ANGLES[name]
+    except KeyError:
+        raise ValueError(f"unknown clinical angle {name!r}; known: {sorted(CLINICAL_ANGLES)}") from None
+    side = child[-1] if child[-2:] in ("_r", "_l") else ""
+    n = frames.origins.shape[0]
+    rp = (
+        np.broadcast_to(np.eye(3), (n, 3, 3))
+        if parent == "ground"
+        else frames.rotations[:, frames.index(parent)]
+    )
+    rc = frames.rotations[:, frames.index(child)]
+    omega = frames.angular_jacobian(child)
+    if parent != "ground":
+        omega = omega - frames.angular_jacobian(parent)
+    omega_parent = np.einsum("nji,njc->nic", rp, omega)
+    raw = relative_rotation(rp, rc).as_euler("ZXY")
+    alpha, beta = raw[:, 0], raw[:, 1]
+    ca, sa, cb, sb = np.cos(alpha), np.sin(alpha), np.cos(beta), np.sin(beta)
+    e = np.zeros((n, 3, 3))
+    e[:, :, 0] = [0.0, 0.0, 1.0]
+    e[:, :, 1] = np.stack([ca, sa, np.zeros(n)], axis=1)
+    e[:, :, 2] = np.stack([-sa * cb, ca * cb, sb], axis=1)
+    rates = np.linalg.solve(e, omega_parent)  # (n, 3, 25): Z, X, Y angle rates
+    side_sign = JOINT_SIGNS[(joint, side)][k]
+    return sign * side_sign * rates[:, k]

@@ -25,6 +25,7 @@ from . import topology as symbolic
 from ._validation import check_choice
 from .anthropometry import Subject
 from .kinematics import body_frames
+from .muscles import MuscleSet, build_muscles
 
 COORDINATES = symbolic.COORDINATES
 BODIES = symbolic.BODIES
@@ -49,7 +50,7 @@ COORDINATE_RANGES = MappingProxyType(
                 ("hip_flexion", (-30.0, 120.0)),
                 ("hip_adduction", (-50.0, 30.0)),
                 ("hip_rotation", (-40.0, 40.0)),
-                ("knee_angle", (0.0, 120.0)),
+                ("knee_angle", (-10.0, 120.0)),
                 ("knee_adduction", (-45.0, 45.0)),
                 ("knee_rotation", (-45.0, 45.0)),
                 ("ankle_angle", (-40.0, 30.0)),
@@ -149,6 +150,8 @@ class Model:
         the L1 frame at the trunk centre of mass of the generic model.
     standing_height : float
         Height of the pelvis origin above the ground in the neutral posture (m).
+    muscles : MuscleSet
+        Muscle lines of both sides, scaled to the subject.
     """
 
     subject: Subject
@@ -158,6 +161,7 @@ class Model:
     landmarks: MappingProxyType
     masses: tuple[MassElement, ...]
     standing_height: float
+    muscles: MuscleSet = field(repr=False)
     p: np.ndarray = field(repr=False)
 
     coordinates = COORDINATES
@@ -228,60 +232,15 @@ def _build(subject: Subject, hip_centre: str) -> Model:
         "tibia": seg["shank"].length / np.linalg.norm(ankle),
         "foot": seg["foot"].length / np.linalg.norm(toe - heel),
     }
-    sp_, sf, st, sft = scale["pelvis"], scale["femur"], scale["tibia"], scale["foot"]
+    p, params, hjc, heights = _geometry(scale, hip_centre)
+    # The generic model (unscaled, its own hip centres): muscle fibre and tendon lengths are
+    # scaled by how much each path is longer here than there (as OpenSim's scaling does).
+    unit = dict.fromkeys(scale, 1.0)
+    generic = body_frames(_geometry(unit, "rajagopal2016")[0], np.zeros(len(COORDINATES)))
+    sp_, sft = scale["pelvis"], scale["foot"]
     asis, psis = sp_ * np.asarray(d["pelvis"]["asis"]), sp_ * np.asarray(d["pelvis"]["psis"])
-    if hip_centre == "harrington2007":
-        hjc = harrington_hip_centre(asis, psis)
-    else:
-        hjc = sp_ * np.asarray(d["pelvis"]["hip_centre_rajagopal2016"])
-
-    right = {
-        "hip_centre": hjc,
-        "knee_centre": sf * knee,
-        "ankle_centre": st * ankle,
-        "subtalar_centre": sft * np.asarray(d["talus"]["subtalar_centre"]),
-        "ankle_axis_orientation": np.asarray(d["tibia"]["ankle_axis_orientation"]),
-        "subtalar_axis_orientation": np.asarray(d["talus"]["subtalar_axis_orientation"]),
-    }
-    params: dict[str, float] = {}
-    for side in "rl":
-        for name, vec in right.items():
-            if side == "l":
-                vec = _mirror_orientation(vec) if name.endswith("orientation") else _mirror(vec)
-            for c, v in zip("xyz", vec, strict=True):
-                params[f"{name}_{side}_{c}"] = float(v)
-
-    lumbar = d["lumbar"]
+    right = {"knee_centre": scale["femur"] * knee, "ankle_centre": scale["tibia"] * ankle}
     s1 = sp_ * np.asarray(d["pelvis"]["s1_centre"])
-    pelvic_incidence = d["pelvis"]["pelvic_incidence"]
-    # Pelvic tilt of the neutral pelvis: angle from the downward vertical to the line from the
-    # S1 endplate centre to the hip axis midpoint, positive when the hip axis is anterior.
-    to_hips = np.array([hjc[0], hjc[1]]) - s1
-    pelvic_tilt_neutral = np.arctan2(to_hips[0], -to_hips[1])
-    sacral_slope = pelvic_incidence - pelvic_tilt_neutral
-    params["s1_centre_x"], params["s1_centre_y"] = float(s1[0]), float(s1[1])
-    params["sacral_slope_neutral"] = float(sacral_slope)
-    discs = sp_ * np.asarray(lumbar["disc_height"])
-    bodies = sp_ * np.asarray(lumbar["body_height"])
-    params["l5s1_half_disc"] = float(discs[0] / 2)
-    # Each level's height runs from its disc centre to the next disc centre up.
-    heights = discs / 2 + bodies + np.append(discs[1:], discs[-1]) / 2
-    for i, level in enumerate(LUMBAR_LEVELS):
-        params[f"{level}_height"] = float(heights[i])
-        params[f"{level}_lordosis"] = float(sacral_slope * lumbar["lordosis_share"][i])
-    for motion, key in (
-        ("extension", "flexion_extension_rom"),
-        ("bending", "lateral_bending_rom"),
-        ("rotation", "axial_rotation_rom"),
-    ):
-        rom = np.asarray(lumbar[key], dtype=float)
-        for level, frac in zip(LUMBAR_LEVELS, rom / rom.sum(), strict=True):
-            params[f"{level}_{motion}_fraction"] = float(frac)
-
-    names = symbolic.parameter_names()
-    p = np.array([params[n] for n in names])
-    p.setflags(write=False)
-
     landmarks: dict[str, tuple[str, np.ndarray]] = {}
     for side, mirror in (("r", np.asarray), ("l", _mirror)):
         landmarks[f"asis_{side}"] = ("pelvis", mirror(asis))
@@ -349,5 +308,66 @@ def _build(subject: Subject, hip_centre: str) -> Model:
         landmarks=MappingProxyType(landmarks),
         masses=tuple(masses),
         standing_height=standing_height,
+        muscles=build_muscles(scale, neutral, generic),
         p=p,
     )
+
+
+def _geometry(scale: dict[str, float], hip_centre: str):
+    """Parameter vector of the generated kinematics for per-body scale factors."""
+    d = skeleton_data()
+    sp_, sf, st, sft = scale["pelvis"], scale["femur"], scale["tibia"], scale["foot"]
+    knee = np.asarray(d["femur"]["knee_centre"])
+    ankle = np.asarray(d["tibia"]["ankle_centre"])
+    asis, psis = sp_ * np.asarray(d["pelvis"]["asis"]), sp_ * np.asarray(d["pelvis"]["psis"])
+    if hip_centre == "harrington2007":
+        hjc = harrington_hip_centre(asis, psis)
+    else:
+        hjc = sp_ * np.asarray(d["pelvis"]["hip_centre_rajagopal2016"])
+
+    right = {
+        "hip_centre": hjc,
+        "knee_centre": sf * knee,
+        "ankle_centre": st * ankle,
+        "subtalar_centre": sft * np.asarray(d["talus"]["subtalar_centre"]),
+        "ankle_axis_orientation": np.asarray(d["tibia"]["ankle_axis_orientation"]),
+        "subtalar_axis_orientation": np.asarray(d["talus"]["subtalar_axis_orientation"]),
+    }
+    params: dict[str, float] = {}
+    for side in "rl":
+        for name, vec in right.items():
+            if side == "l":
+                vec = _mirror_orientation(vec) if name.endswith("orientation") else _mirror(vec)
+            for c, v in zip("xyz", vec, strict=True):
+                params[f"{name}_{side}_{c}"] = float(v)
+
+    lumbar = d["lumbar"]
+    s1 = sp_ * np.asarray(d["pelvis"]["s1_centre"])
+    pelvic_incidence = d["pelvis"]["pelvic_incidence"]
+    # Pelvic tilt of the neutral pelvis: angle from the downward vertical to the line from the
+    # S1 endplate centre to the hip axis midpoint, positive when the hip axis is anterior.
+    to_hips = np.array([hjc[0], hjc[1]]) - s1
+    pelvic_tilt_neutral = np.arctan2(to_hips[0], -to_hips[1])
+    sacral_slope = pelvic_incidence - pelvic_tilt_neutral
+    params["s1_centre_x"], params["s1_centre_y"] = float(s1[0]), float(s1[1])
+    params["sacral_slope_neutral"] = float(sacral_slope)
+    discs = sp_ * np.asarray(lumbar["disc_height"])
+    bodies = sp_ * np.asarray(lumbar["body_height"])
+    params["l5s1_half_disc"] = float(discs[0] / 2)
+    # Each level's height runs from its disc centre to the next disc centre up.
+    heights = discs / 2 + bodies + np.append(discs[1:], discs[-1]) / 2
+    for i, level in enumerate(LUMBAR_LEVELS):
+        params[f"{level}_height"] = float(heights[i])
+        params[f"{level}_lordosis"] = float(sacral_slope * lumbar["lordosis_share"][i])
+    for motion, key in (
+        ("extension", "flexion_extension_rom"),
+        ("bending", "lateral_bending_rom"),
+        ("rotation", "axial_rotation_rom"),
+    ):
+        rom = np.asarray(lumbar[key], dtype=float)
+        for level, frac in zip(LUMBAR_LEVELS, rom / rom.sum(), strict=True):
+            params[f"{level}_{motion}_fraction"] = float(frac)
+
+    p = np.array([params[n] for n in symbolic.parameter_names()])
+    p.setflags(write=False)
+    return p, params, hjc, heights

@@ -1,0 +1,367 @@
+"""Inverse statics: ground reaction, net joint loads, muscle force sharing, lumbar loads.
+
+Everything is vectorized over a leading batch of postures ``n``; forces are in newtons, moments
+in newton-metres, positions in metres, all in the ground frame unless a disc frame is named.
+
+Joint loads are the force and moment that the proximal segment exerts on the distal part of the
+chain at the joint centre. For the legs the distal part contains the foot and its ground
+reaction, so they are computed from the ground up; for the lumbar levels the distal part is the
+trunk above the level, so they are computed from the trunk down. The pelvis closes the two: its
+own weight and the reactions of both hips and of L5/S1 are in equilibrium (a tested property).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .anthropometry import GRAVITY
+from .kinematics import _ANCESTORS, Frames
+from .muscles import distal_mask
+from .topology import BODIES
+
+_UP = np.array([0.0, 1.0, 0.0])
+
+
+@dataclass(frozen=True)
+class PointLoads:
+    """External forces on the chain (gravity, hand load), as point forces.
+
+    Attributes
+    ----------
+    body : ndarray (k,) of int
+        Body each force acts on.
+    point : ndarray (n, k, 3)
+        Points of application in ground (m).
+    force : ndarray (n, k, 3)
+        Forces (N).
+    """
+
+    body: np.ndarray
+    point: np.ndarray
+    force: np.ndarray
+
+    @property
+    def total_mass_weight(self) -> np.ndarray:
+        """Total external force (n, 3) (N)."""
+        return self.force.sum(axis=1)
+
+
+def hand_load_point(frames: Frames, load_distance: np.ndarray) -> np.ndarray:
+    """Where the hands hold the load: ``load_distance`` in front of the L5/S1 disc centre (n, 3)."""
+    heading = frames.axis("L1", 0).copy()
+    heading[:, 1] = 0.0
+    heading /= np.linalg.norm(heading, axis=1, keepdims=True)
+    return frames.origins[:, BODIES.index("L5")] + np.asarray(load_distance)[:, None] * heading
+
+
+def external_loads(model, frames: Frames, load_mass=0.0, load_distance=0.0) -> PointLoads:
+    """Segment weights (de Leva 1996 masses) and the load held in the hands (carried by L1).
+
+    Parameters
+    ----------
+    load_mass : array_like (n,) or scalar
+        Mass held in both hands (kg).
+    load_distance : array_like (n,) or scalar
+        Horizontal distance of the hands in front of the L5/S1 disc centre (m).
+    """
+    n = frames.origins.shape[0]
+    bodies = [BODIES.index(m.body) for m in model.masses]
+    points = np.stack([frames.point(m.body, np.asarray(m.com)) for m in model.masses], axis=1)
+    forces = np.broadcast_to(
+        -GRAVITY * np.array([m.mass for m in model.masses])[None, :, None] * _UP, points.shape
+    ).copy()
+    load_mass = np.broadcast_to(np.asarray(load_mass, dtype=float), (n,))
+    load_distance = np.broadcast_to(np.asarray(load_distance, dtype=float), (n,))
+    hand = hand_load_point(frames, load_distance)
+    bodies.append(BODIES.index("L1"))
+    points = np.concatenate([points, hand[:, None]], axis=1)
+    forces = np.concatenate([forces, (-GRAVITY * load_mass)[:, None, None] * _UP], axis=1)
+    return PointLoads(np.array(bodies), points, forces)
+
+
+def centre_of_mass(loads: PointLoads) -> np.ndarray:
+    """Centre of mass (n, 3) of the weights in ``loads`` (the hand load included) (m)."""
+    w = -loads.force[..., 1]
+    return np.einsum("nk,nki->ni", w, loads.point) / w.sum(axis=1, keepdims=True)
+
+
+def foot_centre(model, frames: Frames, side: str) -> np.ndarray:
+    """Midpoint of heel and toe projected on the ground plane (n, 3) (m)."""
+    c = 0.5 * (
+        frames.point(f"calcn_{side}", model.landmarks[f"heel_{side}"][1])
+        + frames.point(f"calcn_{side}", model.landmarks[f"toe_{side}"][1])
+    )
+    c[:, 1] = 0.0
+    return c
+
+
+@dataclass(frozen=True)
+class GroundReaction:
+    """Ground reaction under each stance foot.
+
+    Attributes
+    ----------
+    force, moment : dict side → ndarray (n, 3)
+        Force (N) and moment (N·m) about ``point``, applied by the ground to the foot.
+    point : dict side → ndarray (n, 3)
+        Foot centre on the ground (m).
+    cop : dict side → ndarray (n, 3)
+        Centre of pressure on the ground plane (m); NaN-free, meaningful where the vertical
+        force is positive.
+    """
+
+    force: dict
+    moment: dict
+    point: dict
+    cop: dict
+
+
+def ground_reaction(model, frames: Frames, stance: tuple[str, ...], loads: PointLoads) -> GroundReaction:
+    """Ground reaction that holds the whole body in static equilibrium.
+
+    Single stance: the stance foot carries the whole external wrench. Double stance (statically
+    indeterminate): of all foot wrenches that balance the body, the one with the least
+    ``Σ |F|² + |M|²/ℓ²`` (moments about each foot centre, ℓ = foot length) — a symmetric,
+    mirror-equivariant split that shares the weight by the lever rule and keeps the free
+    moments small.
+    """
+    n = frames.origins.shape[0]
+    total_force = loads.force.sum(axis=1)
+    total_moment = np.cross(loads.point, loads.force).sum(axis=1)  # about the ground origin
+    centres = {s: foot_centre(model, frames, s) for s in stance}
+    if len(stance) == 1:
+        s = stance[0]
+        force = {s: -total_force}
+        moment = {s: -total_moment - np.cross(centres[s], force[s])}
+    else:
+        length = model.subject.segments["foot"].length
+        # unknown x = [F_r, M_r/ℓ, F_l, M_l/ℓ]; rows: force balance, moment balance about origin
+        a = np.zeros((n, 6, 12))
+        for j, s in enumerate(stance):
+            a[:, :3, 6 * j : 6 * j + 3] = np.eye(3)
+            a[:, 3:, 6 * j : 6 * j + 3] = _skew(centres[s])
+            a[:, 3:, 6 * j + 3 : 6 * j + 6] = length * np.eye(3)
+        b = -np.concatenate([total_force, total_moment], axis=1)
+        x = np.einsum("nji,nj->ni", a, np.linalg.solve(a @ a.transpose(0, 2, 1), b[..., None])[..., 0])
+        force = {s: x[:, 6 * j : 6 * j + 3] for j, s in enumerate(stance)}
+        moment = {s: length * x[:, 6 * j + 3 : 6 * j + 6] for j, s in enumerate(stance)}
+    cop = {}
+    for s in stance:
+        f, m, c = force[s], moment[s], centres[s]
+        fy = np.where(np.abs(f[:, 1]) > 1e-9, f[:, 1], 1e-9)
+        # moment about the COP has no horizontal component: r × F + M = 0 for r in the ground plane
+        cop[s] = c + np.stack([m[:, 2] / fy, np.zeros(n), -m[:, 0] / fy], axis=1)
+    return GroundReaction(force, moment, centres, cop)
+
+
+def _skew(v: np.ndarray) -> np.ndarray:
+    out = np.zeros(v.shape[:-1] + (3, 3))
+    out[..., 0, 1], out[..., 0, 2] = -v[..., 2], v[..., 1]
+    out[..., 1, 0], out[..., 1, 2] = v[..., 2], -v[..., 0]
+    out[..., 2, 0], out[..., 2, 1] = -v[..., 1], v[..., 0]
+    return out
+
+
+#: Joints whose net loads are reported: name → distal body (the joint centre is its origin).
+JOINTS = {
+    "l5s1": "L5",
+    "l4l5": "L4",
+    **{
+        f"{j}_{s}": f"{b}_{s}"
+        for s in "rl"
+        for j, b in (("hip", "femur"), ("knee", "tibia"), ("ankle", "talus"))
+    },
+}
+
+
+def joint_loads(
+    frames: Frames, loads: PointLoads, grf: GroundReaction
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Net force and moment (n, 3) the proximal segment exerts on the distal chain at each joint.
+
+    Returns
+    -------
+    dict
+        Joint name (:data:`JOINTS`) → (force (N), moment about the joint centre (N·m)), ground
+        frame. Legs from the ground up, lumbar levels from the trunk down.
+    """
+    out = {}
+    for joint, body in JOINTS.items():
+        k = BODIES.index(body)
+        centre = frames.origins[:, k]
+        inside = np.array([k in _ANCESTORS[b] for b in loads.body])
+        f = loads.force[:, inside]
+        force = -f.sum(axis=1)
+        moment = -np.cross(loads.point[:, inside] - centre[:, None], f).sum(axis=1)
+        for side in grf.force:
+            if k in _ANCESTORS[BODIES.index(f"calcn_{side}")]:
+                force = force - grf.force[side]
+                moment = moment - np.cross(grf.point[side] - centre, grf.force[side]) - grf.moment[side]
+        out[joint] = (force, moment)
+    return out
+
+
+def pelvis_residual(model, frames: Frames, loads: PointLoads, joints: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Force and moment (about the pelvis origin) left over on the pelvis: zero in equilibrium."""
+    o = frames.origins[:, 0]
+    own = loads.body == 0
+    force = loads.force[:, own].sum(axis=1)
+    moment = np.cross(loads.point[:, own] - o[:, None], loads.force[:, own]).sum(axis=1)
+    for joint in ("hip_r", "hip_l", "l5s1"):
+        f, m = joints[joint]
+        centre = frames.origins[:, BODIES.index(JOINTS[joint])]
+        force = force - f
+        moment = moment - m - np.cross(centre - o, f)
+    return force, moment
+
+
+#: Coordinates at which muscle forces must balance the net joint moment (force sharing), by
+#: joint. Hips: the three hip coordinates; knees: flexion; lumbar levels: the three axes of the
+#: disc frame (the superior endplate frame of the vertebra below).
+EQUILIBRIUM = (
+    ("hip_r", "hip_flexion_r"),
+    ("hip_r", "hip_adduction_r"),
+    ("hip_r", "hip_rotation_r"),
+    ("hip_l", "hip_flexion_l"),
+    ("hip_l", "hip_adduction_l"),
+    ("hip_l", "hip_rotation_l"),
+    ("knee_r", "knee_angle_r"),
+    ("knee_l", "knee_angle_l"),
+    ("l5s1", "lateral_bending"),
+    ("l5s1", "axial_torsion"),
+    ("l5s1", "flexion_extension"),
+    ("l4l5", "lateral_bending"),
+    ("l4l5", "axial_torsion"),
+    ("l4l5", "flexion_extension"),
+)
+#: Body whose frame gives each lumbar level's disc axes (X anterior, Y endplate normal, Z right).
+DISC_FRAME = {"l5s1": "sacrum", "l4l5": "L5"}
+
+
+def equilibrium_axes(frames: Frames) -> np.ndarray:
+    """Unit-free axes (n, D, 3) onto which joint moments are projected for :data:`EQUILIBRIUM`.
+
+    Hip and knee rows are the coordinates' partial angular velocities (so the projections are
+    generalized forces); lumbar rows are the disc-frame axes.
+    """
+    from .topology import COORDINATES, joint_coordinates
+
+    rows = []
+    for joint, name in EQUILIBRIUM:
+        if joint in DISC_FRAME:
+            k = ("lateral_bending", "axial_torsion", "flexion_extension").index(name)
+            rows.append(frames.axis(DISC_FRAME[joint], k))
+        else:
+            body = JOINTS[joint]
+            k = joint_coordinates(body).index(name)
+            assert name in COORDINATES
+            rows.append(frames.joint_axes[:, BODIES.index(body), :, k])
+    return np.stack(rows, axis=1)
+
+
+def muscle_joint_moments(geometry, frames: Frames, muscles) -> np.ndarray:
+    """Moment (n, D, M) each muscle exerts per newton of tension on the distal side of each
+    equilibrium joint, projected on :func:`equilibrium_axes` (m)."""
+    axes = equilibrium_axes(frames)
+    out = np.zeros(axes.shape[:2] + (len(muscles),))
+    pxf = np.cross(geometry.points, -geometry.grad)
+    for row, (joint, _) in enumerate(EQUILIBRIUM):
+        k = BODIES.index(JOINTS[joint])
+        inside = distal_mask(muscles, k)
+        torque = np.einsum("mp,nmpi->nmi", inside, pxf) - np.cross(
+            frames.origins[:, k, None, :], np.einsum("mp,nmpi->nmi", inside, -geometry.grad)
+        )
+        out[:, row] = np.einsum("nmi,ni->nm", torque, axes[:, row])
+    return out
+
+
+def share_forces(
+    moment_per_activation: np.ndarray,
+    demand: np.ndarray,
+    reserve_scale: float = 1.0,
+    exponent: int = 2,
+    tol: float = 1e-9,
+    max_iter: int = 500,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Static optimization over a batch: ``min Σ aᵖ + Σ (ρ/R)²`` with ``A a + ρ = τ``, ``0 ≤ a ≤ 1``.
+
+    Solved through its dual by a batched semismooth Newton method: for multipliers ``λ`` the
+    optimal activations are ``a(λ) = clip(((Aᵀλ)/p)^{1/(p−1)}, 0, 1)`` and reserves
+    ``ρ(λ) = R² λ / 2``, and Newton's method drives ``A a(λ) + ρ(λ) − τ`` to zero with a
+    backtracking line search on the (convex) dual objective. No optimizer is called per pose.
+
+    Parameters
+    ----------
+    moment_per_activation : ndarray (n, D, M)
+        ``A``: joint moment of each muscle at full activation (N·m).
+    demand : ndarray (n, D)
+        ``τ``: net joint moments the muscles must supply (N·m).
+    reserve_scale : float
+        ``R`` (N·m): reserve actuators cost ``(ρ/R)²``; small ``R`` = heavily penalized.
+    exponent : {2, 3}
+        ``p``: the activation cost exponent.
+
+    Returns
+    -------
+    activation : ndarray (n, M)
+    reserve : ndarray (n, D)
+        Reserve moments (N·m).
+    converged : ndarray (n,) of bool
+    """
+    if exponent not in (2, 3):
+        raise ValueError(f"exponent must be 2 or 3; got {exponent!r}")
+    a_mat = np.asarray(moment_per_activation, dtype=float)
+    tau = np.asarray(demand, dtype=float)
+    n, d, _ = a_mat.shape
+    lam = np.zeros((n, d))
+    r2 = reserve_scale**2
+    p = exponent
+
+    def activation(a_mat, lam):
+        z = (lam[:, None, :] @ a_mat)[:, 0]
+        if p == 2:
+            act = np.clip(z / 2.0, 0.0, 1.0)
+            slope = np.where((z > 0) & (z < 2.0), 0.5, 0.0)
+        else:
+            act = np.clip(np.sqrt(np.maximum(z, 0.0) / 3.0), 0.0, 1.0)
+            slope = np.where((act > 0) & (act < 1.0), 1.0 / (6.0 * np.maximum(act, 1e-6)), 0.0)
+        return z, act, slope
+
+    def dual(lam, tau, z, act):
+        # θ(λ) = Σ_m [z a − a^p] + Σ_d R²λ²/4 − τ·λ: convex, with gradient A a + ρ − τ
+        return (
+            np.sum(z * act - act**p, axis=1) + r2 * np.sum(lam**2, axis=1) / 4.0 - np.sum(tau * lam, axis=1)
+        )
+
+    scale = 1.0 + np.abs(tau).max(axis=1)
+    converged = np.zeros(n, dtype=bool)
+    act = np.zeros((n, a_mat.shape[2]))
+    todo = np.arange(n)
+    for _ in range(max_iter):
+        am, tm, lm = a_mat[todo], tau[todo], lam[todo]
+        z, at, slope = activation(am, lm)
+        resid = (am @ at[..., None])[..., 0] + r2 * lm / 2.0 - tm
+        done = np.abs(resid).max(axis=1) <= tol * scale[todo]
+        act[todo] = at
+        converged[todo[done]] = True
+        keep = ~done
+        todo, am, tm, lm = todo[keep], am[keep], tm[keep], lm[keep]
+        if todo.size == 0:
+            break
+        z, at, slope, resid = z[keep], at[keep], slope[keep], resid[keep]
+        value = dual(lm, tm, z, at)
+        hess = (am * slope[:, None, :]) @ am.transpose(0, 2, 1) + (r2 / 2.0) * np.eye(d)
+        step = -np.linalg.solve(hess, resid[..., None])[..., 0]
+        t = np.ones(todo.size)
+        for _ls in range(40):
+            trial = lm + t[:, None] * step
+            zt, att, _ = activation(am, trial)
+            ok = dual(trial, tm, zt, att) <= value + 1e-4 * t * np.sum(resid * step, axis=1)
+            if ok.all():
+                break
+            t = np.where(ok, t, 0.5 * t)
+        lam[todo] = lm + t[:, None] * step
+    reserve = r2 * lam / 2.0
+    return act, reserve, converged

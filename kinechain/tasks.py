@@ -1,0 +1,74 @@
+"""Tasks: which feet stand on the ground, how the trunk is held, and what the hands carry.
+
+=======================  =======================================================================
+task                     meaning
+=======================  =======================================================================
+``double_stance``        both feet on the ground, trunk upright
+``single_stance_r/_l``   standing on the right/left foot, the other leg free, trunk upright
+``single_leg_squat_r/_l`` single stance with the stance knee flexed by ``knee_flexion`` (degrees)
+``forward_bend``         double stance, the thorax inclined forward by ``trunk_flexion`` (degrees)
+``lift``                 forward bend holding ``load_mass`` (kg) in both hands, ``load_distance`` (m)
+                         in front of the L5/S1 disc centre
+=======================  =======================================================================
+
+In every task the whole-body centre of mass stays over the base of support: at its neutral
+anterior position, and laterally over the midline (double stance) or over the stance foot
+(single stance). The thorax keeps its heading (gaze forward) and, except in the bending tasks,
+stays upright.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._validation import check_choice
+
+TASKS = (
+    "double_stance",
+    "single_stance_r",
+    "single_stance_l",
+    "single_leg_squat_r",
+    "single_leg_squat_l",
+    "forward_bend",
+    "lift",
+)
+
+#: Accepted ranges of the task parameters.
+KNEE_FLEXION_RANGE = (0.0, 100.0)  # degrees
+TRUNK_FLEXION_RANGE = (-30.0, 90.0)  # degrees
+LOAD_MASS_RANGE = (0.0, 50.0)  # kg
+LOAD_DISTANCE_RANGE = (0.0, 0.8)  # m
+
+
+@dataclass(frozen=True)
+class Task:
+    """Structure of a task (the numbers — flexion angles, loads — are batched separately)."""
+
+    name: str
+
+    @property
+    def stance(self) -> tuple[str, ...]:
+        """Sides whose foot is fixed to the ground."""
+        if self.name.startswith(("single_stance", "single_leg_squat")):
+            return (self.name[-1],)
+        return ("r", "l")
+
+    @property
+    def squat_side(self) -> str | None:
+        """Side whose knee flexion the task prescribes, if any."""
+        return self.name[-1] if self.name.startswith("single_leg_squat") else None
+
+    @property
+    def bends(self) -> bool:
+        """Whether the task inclines the thorax by ``trunk_flexion``."""
+        return self.name in ("forward_bend", "lift")
+
+    @property
+    def lifts(self) -> bool:
+        """Whether the hands hold a load."""
+        return self.name == "lift"
+
+
+def get_task(name: str) -> Task:
+    """The :class:`Task` called ``name``; a ValueError lists the known tasks."""
+    return Task(check_choice("task", name, TASKS))
