@@ -146,11 +146,11 @@ def conditions(
 ) -> Conditions:
     """Validate every input and broadcast them over one batch."""
     spec = get_task(task)
-    for name, value, used, default in (
-        ("knee_flexion", knee_flexion, spec.squat_side is not None, 60.0),
-        ("trunk_flexion", trunk_flexion, spec.bends, 0.0),
-        ("load_mass", load_mass, spec.lifts, 0.0),
-        ("load_distance", load_distance, spec.lifts, 0.3),
+    for name, value, used in (
+        ("knee_flexion", knee_flexion, spec.squat_side is not None),
+        ("trunk_flexion", trunk_flexion, spec.bends),
+        ("load_mass", load_mass, spec.lifts),
+        ("load_distance", load_distance, spec.lifts),
     ):
         if value is not None and not used:
             raise ValueError(f"{name} does not apply to task {task!r}; leave it None")
