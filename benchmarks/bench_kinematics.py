@@ -41,9 +41,7 @@ def main() -> None:
             }
         )
         t = _best(lambda q=q: body_frames(model.p, q))
-        print(
-            f"batch of {n:>7,}: body frames      {n / t:12,.0f} poses/s  ({n / t / loop_rate:8.1f}x baseline)"
-        )
+        print(f"batch of {n:>7,}: body frames      {n / t:12,.0f} poses/s  ({n / t / loop_rate:8.1f}x baseline)")
     n = 100_000
     coords = {"hip_adduction_r": rng.uniform(-20, 20, n), "knee_adduction_r": rng.uniform(-10, 10, n)}
     t = _best(lambda: kc.forward_kinematics(model, coords), repeat=1)

@@ -5,16 +5,23 @@ Knee valgus and femoral internal rotation, propagated through foot, tibia, femur
 and lumbar compression and shear.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._version import __version__
 from .anthropometry import Subject
 from .kinematics import forward_kinematics
 from .model import Model
 from .posture import Pose, coupling, propagate
+from .simulate import simulate
+from .statics import Loads, statics
 
-try:
-    __version__ = version("kinechain")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
-__all__ = ["Model", "Pose", "Subject", "__version__", "coupling", "forward_kinematics", "propagate"]
+__all__ = [
+    "Loads",
+    "Model",
+    "Pose",
+    "Subject",
+    "__version__",
+    "coupling",
+    "forward_kinematics",
+    "propagate",
+    "simulate",
+    "statics",
+]

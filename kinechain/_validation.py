@@ -34,9 +34,7 @@ def as_finite_array(name: str, value: object, lo: float, hi: float, units: str =
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        raise ValueError(
-            f"{name} must be a number or an array of numbers; got {value!r}; {accepted}"
-        ) from None
+        raise ValueError(f"{name} must be a number or an array of numbers; got {value!r}; {accepted}") from None
     bad = ~np.isfinite(arr) | (arr < lo) | (arr > hi)
     if np.any(bad):
         first = arr[bad].flat[0] if arr.ndim else float(arr)
@@ -60,7 +58,6 @@ def check_number(name: str, value: object, lo: float, hi: float, units: str = ""
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         unit = f" {units}" if units else ""
         raise ValueError(
-            f"{name} must be a real number within [{lo:g}, {hi:g}]{unit}; "
-            f"got {value!r} ({type(value).__name__})"
+            f"{name} must be a real number within [{lo:g}, {hi:g}]{unit}; got {value!r} ({type(value).__name__})"
         )
     return float(as_finite_array(name, value, lo, hi, units))

@@ -72,10 +72,7 @@ class Segment:
 def _table() -> dict[tuple[str, str], dict[str, float]]:
     text = resources.files("kinechain.data").joinpath("deleva1996.csv").read_text()
     rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
-    return {
-        (r["segment"], r["sex"]): {k: float(v) for k, v in r.items() if k not in ("segment", "sex")}
-        for r in rows
-    }
+    return {(r["segment"], r["sex"]): {k: float(v) for k, v in r.items() if k not in ("segment", "sex")} for r in rows}
 
 
 @dataclass(frozen=True)

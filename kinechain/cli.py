@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .anthropometry import Subject
 from .kinematics import forward_kinematics
 from .model import Model
@@ -64,6 +64,47 @@ def chain_report(model: Model) -> str:
     )
 
 
+def scenario_report(model: Model) -> str:
+    """Posture and lumbar loads in double stance and a single-leg squat, with and without 10°
+    of right knee valgus and a weak gluteus medius (strength 0.4)."""
+    from .simulate import simulate
+
+    rows = []
+    for task, extra in (("double_stance", {}), ("single_leg_squat_r", {"knee_flexion": 60.0})):
+        for valgus in (0.0, 10.0):
+            for weak in (1.0, 0.4):
+                ds = simulate(model=model, task=task, knee_valgus_r=valgus, strength={"gluteus_medius": weak}, **extra)
+                flag = "" if bool(ds["feasible"]) else " *"
+                rows.append(
+                    (
+                        task + flag,
+                        f"{valgus:g}",
+                        f"{weak:g}",
+                        float(ds["hip_adduction_r"]),
+                        float(ds["pelvic_obliquity"]),
+                        float(ds["pelvic_rotation"]),
+                        float(ds["lumbar_torsion"]),
+                        float(ds["l5s1_compression"]),
+                        float(ds["l5s1_shear_ap"]),
+                        float(ds["l5s1_torsion_moment"]),
+                    )
+                )
+    header = (
+        "task",
+        "valgus°",
+        "GMed",
+        "hipAdd°",
+        "obliq°",
+        "pelvRot°",
+        "torsion°",
+        "L5S1 C N",
+        "AP N",
+        "Mt N·m",
+    )
+    note = "* = infeasible: reserves needed (muscles too weak) or centre of pressure outside the foot\n"
+    return _table("Right knee valgus and gluteus medius strength (GMed: factor on max force)", header, rows) + note
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kinechain")
 def main() -> None:
@@ -75,10 +116,12 @@ def main() -> None:
 @click.option("--height", default=1.75, show_default=True, help="Stature (m).")
 @click.option("--sex", type=click.Choice(["male", "female"]), default="male", show_default=True)
 def demo(mass: float, height: float, sex: str) -> None:
-    """Print the default subject's chain and its results."""
+    """Print the default subject's chain, then posture and lumbar loads in double stance and a
+    single-leg squat, with and without knee valgus and a weak gluteus medius."""
     try:
         model = Model.default(Subject(mass, height, sex))
     except ValueError as err:
         raise click.BadParameter(str(err)) from None
     with np.printoptions(precision=3, suppress=True):
         click.echo(chain_report(model))
+        click.echo(scenario_report(model))

@@ -98,11 +98,7 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
         raise ValueError(f"unknown clinical angle {name!r}; known: {sorted(CLINICAL_ANGLES)}") from None
     side = child[-1] if child[-2:] in ("_r", "_l") else ""
     n = frames.origins.shape[0]
-    rp = (
-        np.broadcast_to(np.eye(3), (n, 3, 3))
-        if parent == "ground"
-        else frames.rotations[:, frames.index(parent)]
-    )
+    rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
     rc = frames.rotations[:, frames.index(child)]
     omega = frames.angular_jacobian(child)
     if parent != "ground":

@@ -91,9 +91,9 @@ class Frames:
                 continue
             arm = points - self.origins[:, k, None, :]
             axes = self.joint_axes[:, k, :, : len(cols)]  # (n, 3, c)
-            jac[..., list(cols)] += np.cross(
-                np.moveaxis(axes, 1, 2)[:, None, :, :], arm[:, :, None, :]
-            ).transpose(0, 1, 3, 2)
+            jac[..., list(cols)] += np.cross(np.moveaxis(axes, 1, 2)[:, None, :, :], arm[:, :, None, :]).transpose(
+                0, 1, 3, 2
+            )
         jac[..., list(_TRANSLATION_COLUMNS)] += np.eye(3)
         return jac
 
@@ -214,9 +214,7 @@ def coordinate_array(coordinates, n: int | None = None) -> np.ndarray:
         if unknown:
             raise ValueError(f"unknown coordinate(s) {unknown}; known coordinates are {list(COORDINATES)}")
         columns = {
-            name: as_finite_array(
-                name, value, *COORDINATE_RANGES[name], "m" if name in TRANSLATIONS else "degrees"
-            )
+            name: as_finite_array(name, value, *COORDINATE_RANGES[name], "m" if name in TRANSLATIONS else "degrees")
             for name, value in coordinates.items()
         }
         shape = np.broadcast_shapes(*(c.shape for c in columns.values()), () if n is None else (n,))
@@ -228,8 +226,7 @@ def coordinate_array(coordinates, n: int | None = None) -> np.ndarray:
         arr = np.asarray(coordinates, dtype=float)
         if arr.ndim not in (1, 2) or arr.shape[-1] != len(COORDINATES):
             raise ValueError(
-                f"coordinates must have shape (n, {len(COORDINATES)}) or ({len(COORDINATES)},); "
-                f"got {arr.shape}"
+                f"coordinates must have shape (n, {len(COORDINATES)}) or ({len(COORDINATES)},); got {arr.shape}"
             )
         arr = np.atleast_2d(arr)
         q = np.empty_like(arr)

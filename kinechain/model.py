@@ -215,8 +215,7 @@ class Model:
             for m in self.masses
         )
         return (
-            f"<b>{self!r}</b><table><tr><th>body</th><th>mass (kg)</th><th>COM (m, body frame)</th>"
-            f"</tr>{rows}</table>"
+            f"<b>{self!r}</b><table><tr><th>body</th><th>mass (kg)</th><th>COM (m, body frame)</th></tr>{rows}</table>"
         )
 
 

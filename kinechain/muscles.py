@@ -99,8 +99,7 @@ class MuscleSet:
             return self.groups[name]
         except KeyError:
             raise ValueError(
-                f"unknown muscle group {name!r}; known groups are {sorted(GROUPS)} "
-                "(append _r or _l for one side)"
+                f"unknown muscle group {name!r}; known groups are {sorted(GROUPS)} (append _r or _l for one side)"
             ) from None
 
 
@@ -138,9 +137,7 @@ def build_muscles(scale: Mapping[str, float], neutral: Frames, generic: Frames) 
     lines = []  # (base name, groups, fmax, lopt, lts, pennation, [(body, local)] right side)
     for base, p in params.items():
         path = paths[base]
-        ratio = _neutral_length(neutral, path) / _neutral_length(
-            generic, [(b, loc / body_scale[b]) for b, loc in path]
-        )
+        ratio = _neutral_length(neutral, path) / _neutral_length(generic, [(b, loc / body_scale[b]) for b, loc in path])
         lines.append(
             (
                 base,
@@ -201,15 +198,11 @@ def _trunk_lines(pelvis_scale: float, neutral: Frames) -> list:
             x, z = lower + (upper - lower) * i / len(vertebrae)
             k = BODIES.index(body)
             top = BODIES.index(vertebrae[i]) if i < len(vertebrae) else None
-            height = (
-                np.linalg.norm(neutral.origins[0, top] - neutral.origins[0, k]) if top is not None else 0.04
-            )
+            height = np.linalg.norm(neutral.origins[0, top] - neutral.origins[0, k]) if top is not None else 0.04
             path.append((body, np.array([x, height / 2, z])))
         # rest length: the path length in the neutral posture
         length = _neutral_length(neutral, path)
-        out.append(
-            (r["muscle"], r["groups"].split(";"), float(r["max_isometric_force"]), length, 0.0, 0.0, path)
-        )
+        out.append((r["muscle"], r["groups"].split(";"), float(r["max_isometric_force"]), length, 0.0, 0.0, path))
     return out
 
 

@@ -174,10 +174,7 @@ def conditions(
     t_arrays, t_assign = group_factors(model.muscles, tightness, "tightness", TIGHTNESS_RANGE)
     try:
         shape = np.broadcast_shapes(
-            *(
-                a.shape
-                for a in (*arrays.values(), *task_values.values(), *s_arrays.values(), *t_arrays.values())
-            )
+            *(a.shape for a in (*arrays.values(), *task_values.values(), *s_arrays.values(), *t_arrays.values()))
         )
     except ValueError:
         raise ValueError(
@@ -272,11 +269,7 @@ def _clinical(frames: Frames, name: str) -> np.ndarray:
     child, parent, joint, k, sign = CLINICAL_ANGLES[name]
     side = child[-1] if child[-2:] in ("_r", "_l") else ""
     n = frames.origins.shape[0]
-    rp = (
-        np.broadcast_to(np.eye(3), (n, 3, 3))
-        if parent == "ground"
-        else frames.rotations[:, frames.index(parent)]
-    )
+    rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
     rc = frames.rotations[:, frames.index(child)]
     return sign * joint_angles(relative_rotation(rp, rc), joint, side)[:, k]
 
@@ -289,9 +282,7 @@ def _centre_of_mass(model: Model, frames: Frames, cond: Conditions):
     jac = np.zeros((frames.origins.shape[0], 3, len(COORDINATES)))
     for j, body in enumerate(loads.body):
         name = BODIES[body]
-        jac += (weights[:, j] / total)[:, None, None] * frames.point_jacobian(
-            name, loads.point[:, j : j + 1]
-        )[:, 0]
+        jac += (weights[:, j] / total)[:, None, None] * frames.point_jacobian(name, loads.point[:, j : j + 1])[:, 0]
     return com, jac
 
 
@@ -308,9 +299,7 @@ def _stiffness(model: Model, cond: Conditions, frames: Frames, geometry) -> np.n
         fractions = np.array([np.linalg.norm(frames.joint_axes[0, b, :, j]) for b in levels])
         passive[col] = data["passive"][f"lumbar_{key}_per_level"] * np.sum(fractions**2)
     # Both ankles together carry a fraction of m·g·h (Loram & Lakie 2002).
-    com_height = (
-        model.standing_height + _neutral_com_height(model) - frames.origins[0, BODIES.index("talus_r"), 1]
-    )
+    com_height = model.standing_height + _neutral_com_height(model) - frames.origins[0, BODIES.index("talus_r"), 1]
     mgh = model.subject.mass * GRAVITY * com_height
     for side in "rl":
         passive[COORDINATES.index(f"ankle_angle_{side}")] = 0.5 * data["ankle"]["fraction_of_mgh"] * mgh
@@ -334,10 +323,9 @@ def _neutral_com_height(model: Model) -> float:
     return float(centre_of_mass(loads)[0, 1] - model.standing_height)
 
 
-def _subset(problem: _Problem, idx: np.ndarray) -> _Problem:
-    """The same problem restricted to the batch elements ``idx``."""
-    cond = problem.cond
-    sub = Conditions(
+def _subset_conditions(cond: Conditions, idx: np.ndarray) -> Conditions:
+    """The batch elements ``idx`` of ``cond``, as a flat batch."""
+    return Conditions(
         cond.task,
         idx.size,
         (idx.size,),
@@ -349,6 +337,11 @@ def _subset(problem: _Problem, idx: np.ndarray) -> _Problem:
         cond.strength[idx],
         cond.tightness[idx],
     )
+
+
+def _subset(problem: _Problem, idx: np.ndarray) -> _Problem:
+    """The same problem restricted to the batch elements ``idx``."""
+    sub = _subset_conditions(problem.cond, idx)
     return _Problem(
         problem.model,
         sub,
@@ -560,9 +553,7 @@ def propagate(
         "rearfoot_eversion_r": rearfoot_eversion_r,
         "rearfoot_eversion_l": rearfoot_eversion_l,
     }
-    cond = conditions(
-        model, task, inputs, knee_flexion, trunk_flexion, load_mass, load_distance, strength, tightness
-    )
+    cond = conditions(model, task, inputs, knee_flexion, trunk_flexion, load_mass, load_distance, strength, tightness)
     return solve(model, cond)
 
 
@@ -606,9 +597,7 @@ def solve(model: Model, cond: Conditions) -> Pose:
         reason = np.where(out, f"{name} beyond its range [{lo:g}, {hi:g}] degrees", reason)
         converged &= ~out
     angles = {k: np.degrees(v) for k, v in clinical_angles(frames).items()}
-    return Pose(
-        model, cond.task, cond.shape, q, frames, angles, converged, reason, cond, lam, deficit, problem
-    )
+    return Pose(model, cond.task, cond.shape, q, frames, angles, converged, reason, cond, lam, deficit, problem)
 
 
 def coupling(model: Model, pose: Pose, inputs=None, outputs=None):
@@ -616,6 +605,10 @@ def coupling(model: Model, pose: Pose, inputs=None, outputs=None):
 
     Computed by implicit differentiation of the optimality (KKT) conditions at the solved
     posture; an input that was free in the solve is treated as prescribed at its solved value.
+    The holding deficit (what weak muscles cannot supply) is held at its value at the solved
+    posture: where it is zero — muscles with capacity to spare — the ratios are exact
+    derivatives of :func:`propagate`; where muscles are saturated they omit the change of the
+    deficit with the input.
 
     Parameters
     ----------
@@ -647,9 +640,7 @@ def coupling(model: Model, pose: Pose, inputs=None, outputs=None):
         angle = _INPUT_ANGLE[name]
         if angle not in extra:
             extra[angle] = np.radians(pose.angles[angle])
-    problem = _Problem(
-        model, base.cond, base.stiffness, base.foot_targets, base.trunk_target, base.com_target, extra
-    )
+    problem = _Problem(model, base.cond, base.stiffness, base.foot_targets, base.trunk_target, base.com_target, extra)
     q = pose.q
     c, jac, frames = _constraints(problem, q)
     n, m = c.shape

@@ -168,17 +168,11 @@ def _skew(v: np.ndarray) -> np.ndarray:
 JOINTS = {
     "l5s1": "L5",
     "l4l5": "L4",
-    **{
-        f"{j}_{s}": f"{b}_{s}"
-        for s in "rl"
-        for j, b in (("hip", "femur"), ("knee", "tibia"), ("ankle", "talus"))
-    },
+    **{f"{j}_{s}": f"{b}_{s}" for s in "rl" for j, b in (("hip", "femur"), ("knee", "tibia"), ("ankle", "talus"))},
 }
 
 
-def joint_loads(
-    frames: Frames, loads: PointLoads, grf: GroundReaction
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def joint_loads(frames: Frames, loads: PointLoads, grf: GroundReaction) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Net force and moment (n, 3) the proximal segment exerts on the distal chain at each joint.
 
     Returns
@@ -285,10 +279,10 @@ def share_forces(
     tol: float = 1e-9,
     max_iter: int = 500,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Static optimization over a batch: ``min Σ aᵖ + Σ (ρ/R)²`` with ``A a + ρ = τ``, ``0 ≤ a ≤ 1``.
+    """Static optimization over a batch: ``min Σ a² + Σ (ρ/R)²`` with ``A a + ρ = τ``, ``0 ≤ a ≤ 1``.
 
     Solved through its dual by a batched semismooth Newton method: for multipliers ``λ`` the
-    optimal activations are ``a(λ) = clip(((Aᵀλ)/p)^{1/(p−1)}, 0, 1)`` and reserves
+    optimal activations are ``a(λ) = clip(Aᵀλ / 2, 0, 1)`` and reserves
     ``ρ(λ) = R² λ / 2``, and Newton's method drives ``A a(λ) + ρ(λ) − τ`` to zero with a
     backtracking line search on the (convex) dual objective. No optimizer is called per pose.
 
@@ -300,8 +294,8 @@ def share_forces(
         ``τ``: net joint moments the muscles must supply (N·m).
     reserve_scale : float
         ``R`` (N·m): reserve actuators cost ``(ρ/R)²``; small ``R`` = heavily penalized.
-    exponent : {2, 3}
-        ``p``: the activation cost exponent.
+    exponent : 2
+        ``p``: the activation cost exponent (only the quadratic cost is available).
 
     Returns
     -------
@@ -310,8 +304,12 @@ def share_forces(
         Reserve moments (N·m).
     converged : ndarray (n,) of bool
     """
-    if exponent not in (2, 3):
-        raise ValueError(f"exponent must be 2 or 3; got {exponent!r}")
+    if exponent != 2:
+        raise ValueError(
+            f"exponent must be 2; got {exponent!r} (the cubic activation cost is not available: "
+            "its optimality map is not Lipschitz at zero activation and the batched Newton solver "
+            "does not converge reliably on it)"
+        )
     a_mat = np.asarray(moment_per_activation, dtype=float)
     tau = np.asarray(demand, dtype=float)
     n, d, _ = a_mat.shape
@@ -321,19 +319,13 @@ def share_forces(
 
     def activation(a_mat, lam):
         z = (lam[:, None, :] @ a_mat)[:, 0]
-        if p == 2:
-            act = np.clip(z / 2.0, 0.0, 1.0)
-            slope = np.where((z > 0) & (z < 2.0), 0.5, 0.0)
-        else:
-            act = np.clip(np.sqrt(np.maximum(z, 0.0) / 3.0), 0.0, 1.0)
-            slope = np.where((act > 0) & (act < 1.0), 1.0 / (6.0 * np.maximum(act, 1e-6)), 0.0)
+        act = np.clip(z / 2.0, 0.0, 1.0)
+        slope = np.where((z > 0) & (z < 2.0), 0.5, 0.0)
         return z, act, slope
 
     def dual(lam, tau, z, act):
         # θ(λ) = Σ_m [z a − a^p] + Σ_d R²λ²/4 − τ·λ: convex, with gradient A a + ρ − τ
-        return (
-            np.sum(z * act - act**p, axis=1) + r2 * np.sum(lam**2, axis=1) / 4.0 - np.sum(tau * lam, axis=1)
-        )
+        return np.sum(z * act - act**p, axis=1) + r2 * np.sum(lam**2, axis=1) / 4.0 - np.sum(tau * lam, axis=1)
 
     scale = 1.0 + np.abs(tau).max(axis=1)
     converged = np.zeros(n, dtype=bool)
@@ -365,3 +357,136 @@ def share_forces(
         lam[todo] = lm + t[:, None] * step
     reserve = r2 * lam / 2.0
     return act, reserve, converged
+
+
+#: Reserve moments above this (N·m) mark a result infeasible: the muscles cannot hold it. Reserves
+#: up to about 0.5 N·m appear in single-leg tasks from the geometry of the simplified lumbar muscles.
+RESERVE_LIMIT = 2.0
+
+
+@dataclass(frozen=True)
+class Loads:
+    """Loads of a batch of solved postures (the result of :func:`statics`); arrays are (n, ...).
+
+    Attributes
+    ----------
+    lumbar : dict
+        ``{level}_{compression, shear_ap, shear_lateral, torsion_moment}`` for ``l5s1`` and
+        ``l4l5``: the joint reaction (all external forces above the level plus every muscle
+        crossing it) on the disc, in the frame of the endplate below. Compression (N) positive
+        when the disc is pressed; ``shear_ap`` (N) positive when the upper body is pushed
+        anteriorly; ``shear_lateral`` (N) positive to the right; ``torsion_moment`` (N·m): the
+        net axial moment the level resists, positive turning the upper body to the left.
+    joint_moments : dict
+        ``hip_moment_{flexion,adduction,rotation}_{r,l}``, ``knee_moment_{...}_{r,l}``: net
+        internal joint moment (N·m) projected on the joint's coordinate axes, positive in the
+        coordinate's positive direction (flexion, adduction, internal rotation).
+    hip_contact_force : dict
+        ``hip_contact_force_{r,l}``: magnitude of the hip joint reaction including muscle forces (N).
+    muscle_force, muscle_activation : ndarray (n, M)
+        Tendon force (N) and activation (1).
+    reserve_moment : ndarray (n, D)
+        Reserve actuator moments at :data:`EQUILIBRIUM` (N·m).
+    ground_reaction_force : ndarray (n, 3)
+        Sum of the ground reactions (N).
+    feasible : ndarray (n,) of bool
+        Force sharing converged, reserves within :data:`RESERVE_LIMIT` and every centre of
+        pressure under its foot.
+    """
+
+    lumbar: dict
+    joint_moments: dict
+    hip_contact_force: dict
+    muscle_force: np.ndarray
+    muscle_activation: np.ndarray
+    reserve_moment: np.ndarray
+    ground_reaction_force: np.ndarray
+    feasible: np.ndarray
+
+
+def statics(model, pose, exponent: int = 2) -> Loads:
+    """Inverse statics, force sharing and lumbar loads at solved postures.
+
+    Parameters
+    ----------
+    model : Model
+    pose : Pose
+        From :func:`kinechain.propagate`; carries the task, the load and the muscle parameters.
+    exponent : 2
+        Exponent of the activation cost (see :func:`share_forces`).
+    """
+    from .muscles import force_length_active, force_length_passive, normalized_fiber_length, path_geometry
+    from .tasks import get_task
+
+    cond, frames = pose.conditions, pose.frames
+    muscles = model.muscles
+    task = get_task(cond.task)
+    loads = external_loads(model, frames, cond.load_mass, cond.load_distance)
+    grf = ground_reaction(model, frames, task.stance, loads)
+    joints = joint_loads(frames, loads, grf)
+    geometry = path_geometry(muscles, frames)
+    axes = equilibrium_axes(frames)
+    demand = np.stack(
+        [np.einsum("ni,ni->n", joints[j][1], axes[:, row]) for row, (j, _) in enumerate(EQUILIBRIUM)], axis=1
+    )
+    per_newton = muscle_joint_moments(geometry, frames, muscles)
+    length = normalized_fiber_length(muscles, geometry.length, cond.tightness)
+    cos_penn = np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / length) ** 2, 0))
+    capacity = cond.strength * muscles.max_isometric_force * force_length_active(length) * cos_penn
+    passive = muscles.max_isometric_force * force_length_passive(length) * cos_penn
+    act, reserve, shared = share_forces(
+        per_newton * capacity[:, None, :],
+        demand - np.einsum("ndm,nm->nd", per_newton, passive),
+        reserve_scale=0.01,
+        exponent=exponent,
+    )
+    tension = act * capacity + passive
+
+    lumbar = {}
+    for level in ("l5s1", "l4l5"):
+        body = JOINTS[level]
+        k = BODIES.index(body)
+        force, moment = joints[level]
+        pull = np.einsum("mp,nmpi->nmi", distal_mask(muscles, k), -geometry.grad)  # per newton
+        contact = force - np.einsum("nm,nmi->ni", tension, pull)  # proximal on distal
+        disc = frames.rotations[:, BODIES.index(DISC_FRAME[level])]
+        local = np.einsum("nji,nj->ni", disc, contact)
+        lumbar[f"{level}_compression"] = local[:, 1]
+        lumbar[f"{level}_shear_ap"] = -local[:, 0]
+        lumbar[f"{level}_shear_lateral"] = -local[:, 2]
+        lumbar[f"{level}_torsion_moment"] = np.einsum("ni,ni->n", moment, disc[:, :, 1])
+
+    joint_moments, hip_contact = {}, {}
+    for side in "rl":
+        for joint, body in (("hip", f"femur_{side}"), ("knee", f"tibia_{side}")):
+            b = BODIES.index(body)
+            moment = joints[f"{joint}_{side}"][1]
+            for j, axis in enumerate(("flexion", "adduction", "rotation")):
+                value = np.einsum("ni,ni->n", moment, frames.joint_axes[:, b, :, j])
+                joint_moments[f"{joint}_moment_{axis}_{side}"] = value
+        k = BODIES.index(f"femur_{side}")
+        pull = np.einsum("mp,nmpi->nmi", distal_mask(muscles, k), -geometry.grad)
+        contact = joints[f"hip_{side}"][0] - np.einsum("nm,nmi->ni", tension, pull)
+        hip_contact[f"hip_contact_force_{side}"] = np.linalg.norm(contact, axis=1)
+
+    feasible = shared & (np.abs(reserve).max(axis=1) <= RESERVE_LIMIT)
+    for side in task.stance:
+        feasible &= _cop_under_foot(model, frames, grf.cop[side], side)
+    total_grf = sum(grf.force.values())
+    return Loads(lumbar, joint_moments, hip_contact, tension, act, reserve, total_grf, feasible)
+
+
+def _cop_under_foot(model, frames: Frames, cop: np.ndarray, side: str) -> np.ndarray:
+    """Whether the centre of pressure lies within the foot's rectangle (heel to toe, foot width)."""
+    body = f"calcn_{side}"
+    heel = frames.point(body, model.landmarks[f"heel_{side}"][1])
+    toe = frames.point(body, model.landmarks[f"toe_{side}"][1])
+    axis = toe - heel
+    axis[:, 1] = 0.0
+    length = np.linalg.norm(axis, axis=1)
+    axis /= length[:, None]
+    rel = cop - heel
+    along = np.einsum("ni,ni->n", rel, axis)
+    across = np.abs(rel[:, 0] * axis[:, 2] - rel[:, 2] * axis[:, 0])
+    half_width = 0.5 * 0.055 * model.subject.height  # foot width 0.055 H (Winter 2009, Drillis & Contini)
+    return (along >= 0) & (along <= length) & (across <= half_width)

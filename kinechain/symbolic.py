@@ -92,9 +92,7 @@ def derive() -> Chain:
     ground = me.ReferenceFrame("ground")
     origin = me.Point("ground_origin")
     origin.set_vel(ground, 0)
-    pelvis = ground.orientnew(
-        "pelvis", "Body", (Q["pelvis_tilt"], Q["pelvis_list"], Q["pelvis_rotation"]), "ZXY"
-    )
+    pelvis = ground.orientnew("pelvis", "Body", (Q["pelvis_tilt"], Q["pelvis_list"], Q["pelvis_rotation"]), "ZXY")
     pelvis_origin = origin.locatenew(
         "pelvis_origin",
         Q["pelvis_tx"] * ground.x + Q["pelvis_ty"] * ground.y + Q["pelvis_tz"] * ground.z,

@@ -18,9 +18,7 @@ HIGH = np.array([_SPAN[c][1] for c in COORDINATES])
 
 def postures(n: int = 4):
     """Arrays (n, 25) of coordinates in degrees and metres."""
-    return arrays(float, (n, len(COORDINATES)), elements=st.floats(0.0, 1.0)).map(
-        lambda u: LOW + u * (HIGH - LOW)
-    )
+    return arrays(float, (n, len(COORDINATES)), elements=st.floats(0.0, 1.0)).map(lambda u: LOW + u * (HIGH - LOW))
 
 
 def mirror_coordinates(q: np.ndarray) -> np.ndarray:

@@ -64,8 +64,6 @@ def test_scipy_sequence_is_intrinsic():
     a = np.radians([30.0, 20.0, 10.0])
     r = joint_rotation(a, "pelvis").as_matrix()[0]
     expected = (
-        Rotation.from_rotvec([0, 0, a[0]])
-        * Rotation.from_rotvec([a[1], 0, 0])
-        * Rotation.from_rotvec([0, a[2], 0])
+        Rotation.from_rotvec([0, 0, a[0]]) * Rotation.from_rotvec([a[1], 0, 0]) * Rotation.from_rotvec([0, a[2], 0])
     ).as_matrix()
     np.testing.assert_allclose(r, expected, atol=1e-12)

@@ -38,9 +38,7 @@ def test_clinical_angles_recover_coordinates(model, q):
     }
     for clinical, coord in direct.items():
         np.testing.assert_allclose(kin.angles[clinical], q[:, COORDINATES.index(coord)], atol=1e-8)
-    np.testing.assert_allclose(
-        kin.angles["knee_valgus_r"], -q[:, COORDINATES.index("knee_adduction_r")], atol=1e-8
-    )
+    np.testing.assert_allclose(kin.angles["knee_valgus_r"], -q[:, COORDINATES.index("knee_adduction_r")], atol=1e-8)
     np.testing.assert_allclose(kin.angles["anterior_pelvic_tilt"], -q[:, 0], atol=1e-8)
     np.testing.assert_allclose(kin.angles["pelvic_obliquity"], -q[:, 1], atol=1e-8)
 

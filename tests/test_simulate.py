@@ -1,0 +1,68 @@
+import json
+
+import numpy as np
+import pytest
+
+import kinechain as kc
+from kinechain.posture import OUTPUTS
+
+
+def test_dataset_variables_units_and_attributes(model):
+    ds = kc.simulate(model=model, task="double_stance", knee_valgus_r=10.0)
+    for name in OUTPUTS:
+        assert ds[name].attrs["units"] == "degrees"
+    for level in ("l5s1", "l4l5"):
+        for q in ("compression", "shear_ap", "shear_lateral"):
+            assert ds[f"{level}_{q}"].attrs["units"] == "N"
+        assert ds[f"{level}_torsion_moment"].attrs["units"] == "N m"
+    for name in ("hip_moment_adduction_r", "knee_moment_flexion_l", "hip_contact_force_l"):
+        assert "units" in ds[name].attrs and "long_name" in ds[name].attrs
+    assert ds["muscle_force"].dims == ("muscle",)
+    assert ds["reserve_moment"].dims == ("coordinate",)
+    assert bool(ds["converged"]) and bool(ds["feasible"])
+    assert json.loads(ds.attrs["subject"]) == {"mass": 70.0, "height": 1.75, "sex": "male"}
+    assert json.loads(ds.attrs["parameters"])["knee_valgus_r"] == 10.0
+    assert ds.attrs["kinechain_version"] == kc.__version__
+
+
+def test_array_inputs_become_dimensions(model):
+    ds = kc.simulate(
+        model=model,
+        strength={"gluteus_medius": np.linspace(0.2, 1, 3)},
+        femoral_ir_r=np.array([0.0, 5.0]),
+    )
+    assert ds["l5s1_compression"].dims == ("femoral_ir_r", "strength_gluteus_medius")
+    assert ds["muscle_force"].dims == ("femoral_ir_r", "strength_gluteus_medius", "muscle")
+    single = kc.simulate(model=model, femoral_ir_r=5.0, strength={"gluteus_medius": 0.6})
+    np.testing.assert_allclose(
+        ds["lumbar_torsion"].isel(femoral_ir_r=1, strength_gluteus_medius=1), single["lumbar_torsion"], atol=1e-10
+    )
+
+
+def test_ground_reaction_balances_body_weight_and_load(model):
+    pose = kc.propagate(model, task="lift", trunk_flexion=30.0, load_mass=[0.0, 12.0], load_distance=0.35)
+    loads = kc.statics(model, pose)
+    np.testing.assert_allclose(loads.ground_reaction_force[:, 1], (70.0 + np.array([0.0, 12.0])) * 9.80665)
+
+
+def test_unconverged_cases_have_no_finite_looking_loads(model):
+    ds = kc.simulate(model=model, femoral_ir_r=np.array([0.0, 44.0]))
+    assert ds["converged"].values.tolist() == [True, False]
+    assert not ds["feasible"].values[1]
+    assert np.isnan(ds["l5s1_compression"].values[1])
+    assert "hip_rotation_r" in str(ds["reason"].values[1])
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"knee_valgus_r": 200.0},
+        {"strength": {"gluteus_medius": -1.0}},
+        {"strength": {"no_such_group": 1.0}},
+        {"knee_valgus_r": float("nan")},
+        {"knee_valgus_r": np.zeros((2, 2))},
+    ],
+)
+def test_bad_input_raises_value_error(model, kwargs):
+    with pytest.raises(ValueError):
+        kc.simulate(model=model, **kwargs)
