@@ -37,7 +37,6 @@ from .model import COORDINATE_RANGES, TRANSLATIONS, Model
 from .muscles import (
     STRENGTH_RANGE,
     TIGHTNESS_RANGE,
-    force_length_active,
     force_length_passive,
     group_factors,
     normalized_fiber_length,
@@ -45,14 +44,12 @@ from .muscles import (
 )
 from .statics import (
     EQUILIBRIUM,
+    JOINTS,
     centre_of_mass,
     equilibrium_axes,
     external_loads,
     foot_centre,
-    ground_reaction,
-    joint_loads,
-    muscle_joint_moments,
-    share_forces,
+    muscle_equilibrium,
 )
 from .tasks import (
     KNEE_FLEXION_RANGE,
@@ -102,8 +99,6 @@ OUTPUTS = (
     ),
 )
 
-#: Reserve actuator scale R (N·m) of the force sharing: cost (ρ/R)², heavily penalized.
-RESERVE_SCALE = 0.01
 #: Constraint tolerance as a fraction of the thigh length, and the iteration limit.
 TOLERANCE = 1e-9
 #: Newton steps smaller than this (rad, m) end the iterations of an element.
@@ -392,47 +387,34 @@ def _kkt_solve(stiffness, jac, grad, c):
     return sol[:, :nq], sol[:, nq:]
 
 
-def _holding_deficit(problem: _Problem, frames: Frames, q: np.ndarray) -> tuple[np.ndarray, dict]:
-    """Generalized force the muscles cannot supply at ``q``, and the statics used for it."""
+def _holding_deficit(problem: _Problem, frames: Frames) -> np.ndarray:
+    """Generalized force (n, 25) the muscles cannot supply at the postures ``frames``.
+
+    The holding pattern is that of typical (not tight) muscles: reserves of the force sharing
+    with the user's strengths, mapped onto the coordinates, minus the extra passive pull of
+    tight muscles.
+    """
     model, cond = problem.model, problem.cond
-    task = get_task(cond.task)
     muscles = model.muscles
-    geometry = path_geometry(muscles, frames)
-    loads = external_loads(model, frames, cond.load_mass, cond.load_distance)
-    grf = ground_reaction(model, frames, task.stance, loads)
-    joints = joint_loads(frames, loads, grf)
+    typical = np.zeros_like(cond.tightness)
+    sharing = muscle_equilibrium(model, frames, get_task(cond.task), cond, typical)
     axes = equilibrium_axes(frames)
-    demand = np.stack(
-        [np.einsum("ni,ni->n", joints[j][1], axes[:, row]) for row, (j, _) in enumerate(EQUILIBRIUM)], axis=1
-    )
-    per_newton = muscle_joint_moments(geometry, frames, muscles)
-    typical = normalized_fiber_length(muscles, geometry.length, np.zeros_like(cond.tightness))
-    tight = normalized_fiber_length(muscles, geometry.length, cond.tightness)
-    cos_penn = np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / typical) ** 2, 0))
-    active = cond.strength * muscles.max_isometric_force * force_length_active(typical) * cos_penn
-    passive = muscles.max_isometric_force * force_length_passive(typical) * cos_penn
-    act, reserve, ok = share_forces(
-        per_newton * active[:, None, :],
-        demand - np.einsum("ndm,nm->nd", per_newton, passive),
-        RESERVE_SCALE,
-    )
-    # reserves → generalized forces on the coordinates
     deficit = np.zeros((cond.n, len(COORDINATES)))
     for row, (joint, name) in enumerate(EQUILIBRIUM):
         if name in COORDINATES:
-            deficit[:, COORDINATES.index(name)] += reserve[:, row]
-        else:
-            body = {"l5s1": "L5", "l4l5": "L4"}[joint]
-            b = BODIES.index(body)
-            for j, coord in enumerate(joint_coordinates(body)):
-                deficit[:, COORDINATES.index(coord)] += reserve[:, row] * np.einsum(
-                    "ni,ni->n", frames.joint_axes[:, b, :, j], axes[:, row]
-                )
-    extra_tension = (
-        muscles.max_isometric_force * (force_length_passive(tight) - force_length_passive(typical)) * cos_penn
-    )
-    deficit -= np.einsum("nm,nmi->ni", extra_tension, geometry.moment_arm)
-    return deficit, {"activation": act, "reserve": reserve, "sharing_converged": ok}
+            deficit[:, COORDINATES.index(name)] += sharing.reserve[:, row]
+            continue
+        body = JOINTS[joint]
+        b = BODIES.index(body)
+        for j, coord in enumerate(joint_coordinates(body)):
+            along = np.einsum("ni,ni->n", frames.joint_axes[:, b, :, j], axes[:, row])
+            deficit[:, COORDINATES.index(coord)] += sharing.reserve[:, row] * along
+    length = sharing.geometry.length
+    tight = normalized_fiber_length(muscles, length, cond.tightness)
+    loose = normalized_fiber_length(muscles, length, typical)
+    cos_penn = np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / loose) ** 2, 0))
+    extra = muscles.max_isometric_force * (force_length_passive(tight) - force_length_passive(loose)) * cos_penn
+    return deficit - np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm)
 
 
 @dataclass(frozen=True)
@@ -582,7 +564,7 @@ def solve(model: Model, cond: Conditions) -> Pose:
 
     zero = np.zeros((n, len(COORDINATES)))
     q, lam, c, jac, frames = _solve(problem, zero, q0)
-    deficit, _ = _holding_deficit(problem, frames, q)
+    deficit = _holding_deficit(problem, frames)
     q, lam, c, jac, frames = _solve(problem, deficit, q)
 
     scale = model.subject.segments["thigh"].length

@@ -359,6 +359,8 @@ def share_forces(
     return act, reserve, converged
 
 
+#: Reserve actuator scale R (N·m) of the force sharing: cost (ρ/R)², heavily penalized.
+RESERVE_SCALE = 0.01
 #: Reserve moments above this (N·m) mark a result infeasible: the muscles cannot hold it. Reserves
 #: up to about 0.5 N·m appear in single-leg tasks from the geometry of the simplified lumbar muscles.
 RESERVE_LIMIT = 2.0
@@ -404,6 +406,71 @@ class Loads:
     feasible: np.ndarray
 
 
+@dataclass(frozen=True)
+class Sharing:
+    """Net joint loads of a batch of postures and the muscle forces that balance them.
+
+    Attributes
+    ----------
+    grf : GroundReaction
+    joints : dict
+        Net joint loads (:func:`joint_loads`).
+    geometry : PathGeometry
+        Muscle paths at the postures.
+    activation : ndarray (n, M)
+    reserve : ndarray (n, D)
+        Reserve moments at :data:`EQUILIBRIUM` (N·m).
+    tension : ndarray (n, M)
+        Active plus passive tendon force (N).
+    converged : ndarray (n,) of bool
+    """
+
+    grf: GroundReaction
+    joints: dict
+    geometry: object
+    activation: np.ndarray
+    reserve: np.ndarray
+    tension: np.ndarray
+    converged: np.ndarray
+
+
+def muscle_equilibrium(model, frames: Frames, task, cond, tightness: np.ndarray, exponent: int = 2) -> Sharing:
+    """Inverse statics and force sharing at the postures ``frames``.
+
+    Parameters
+    ----------
+    task : Task
+        Which feet stand on the ground.
+    cond : Conditions
+        Hand load and muscle strengths of the batch.
+    tightness : ndarray (n, M)
+        Tendon slack shortening used for the passive forces (optimal fibre lengths).
+    """
+    from .muscles import force_length_active, force_length_passive, normalized_fiber_length, path_geometry
+
+    muscles = model.muscles
+    loads = external_loads(model, frames, cond.load_mass, cond.load_distance)
+    grf = ground_reaction(model, frames, task.stance, loads)
+    joints = joint_loads(frames, loads, grf)
+    geometry = path_geometry(muscles, frames)
+    axes = equilibrium_axes(frames)
+    demand = np.stack(
+        [np.einsum("ni,ni->n", joints[j][1], axes[:, row]) for row, (j, _) in enumerate(EQUILIBRIUM)], axis=1
+    )
+    per_newton = muscle_joint_moments(geometry, frames, muscles)
+    length = normalized_fiber_length(muscles, geometry.length, tightness)
+    cos_penn = np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / length) ** 2, 0))
+    capacity = cond.strength * muscles.max_isometric_force * force_length_active(length) * cos_penn
+    passive = muscles.max_isometric_force * force_length_passive(length) * cos_penn
+    act, reserve, converged = share_forces(
+        per_newton * capacity[:, None, :],
+        demand - np.einsum("ndm,nm->nd", per_newton, passive),
+        reserve_scale=RESERVE_SCALE,
+        exponent=exponent,
+    )
+    return Sharing(grf, joints, geometry, act, reserve, act * capacity + passive, converged)
+
+
 def statics(model, pose, exponent: int = 2) -> Loads:
     """Inverse statics, force sharing and lumbar loads at solved postures.
 
@@ -415,32 +482,14 @@ def statics(model, pose, exponent: int = 2) -> Loads:
     exponent : 2
         Exponent of the activation cost (see :func:`share_forces`).
     """
-    from .muscles import force_length_active, force_length_passive, normalized_fiber_length, path_geometry
     from .tasks import get_task
 
     cond, frames = pose.conditions, pose.frames
     muscles = model.muscles
     task = get_task(cond.task)
-    loads = external_loads(model, frames, cond.load_mass, cond.load_distance)
-    grf = ground_reaction(model, frames, task.stance, loads)
-    joints = joint_loads(frames, loads, grf)
-    geometry = path_geometry(muscles, frames)
-    axes = equilibrium_axes(frames)
-    demand = np.stack(
-        [np.einsum("ni,ni->n", joints[j][1], axes[:, row]) for row, (j, _) in enumerate(EQUILIBRIUM)], axis=1
-    )
-    per_newton = muscle_joint_moments(geometry, frames, muscles)
-    length = normalized_fiber_length(muscles, geometry.length, cond.tightness)
-    cos_penn = np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / length) ** 2, 0))
-    capacity = cond.strength * muscles.max_isometric_force * force_length_active(length) * cos_penn
-    passive = muscles.max_isometric_force * force_length_passive(length) * cos_penn
-    act, reserve, shared = share_forces(
-        per_newton * capacity[:, None, :],
-        demand - np.einsum("ndm,nm->nd", per_newton, passive),
-        reserve_scale=0.01,
-        exponent=exponent,
-    )
-    tension = act * capacity + passive
+    sharing = muscle_equilibrium(model, frames, task, cond, cond.tightness, exponent)
+    joints, geometry, tension, reserve = sharing.joints, sharing.geometry, sharing.tension, sharing.reserve
+    act, shared, grf = sharing.activation, sharing.converged, sharing.grf
 
     lumbar = {}
     for level in ("l5s1", "l4l5"):
