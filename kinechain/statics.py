@@ -279,12 +279,14 @@ def share_forces(
     tol: float = 1e-9,
     max_iter: int = 500,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Static optimization over a batch: ``min Σ a² + Σ (ρ/R)²`` with ``A a + ρ = τ``, ``0 ≤ a ≤ 1``.
+    """Static optimization over a batch: ``min Σ aᵖ + Σ (ρ/R)²`` with ``A a + ρ = τ``, ``0 ≤ a ≤ 1``.
 
-    Solved through its dual by a batched semismooth Newton method: for multipliers ``λ`` the
-    optimal activations are ``a(λ) = clip(Aᵀλ / 2, 0, 1)`` and reserves
-    ``ρ(λ) = R² λ / 2``, and Newton's method drives ``A a(λ) + ρ(λ) − τ`` to zero with a
-    backtracking line search on the (convex) dual objective. No optimizer is called per pose.
+    Solved through the dual by a batched (semismooth) Newton method: for multipliers ``λ`` the
+    optimal activations are ``a(λ) = clip((Aᵀλ / p)^{1/(p−1)}, 0, 1)`` and reserves
+    ``ρ(λ) = R² λ / 2``; Newton's method drives ``A a(λ) + ρ(λ) − τ`` to zero with a backtracking
+    line search on the convex dual objective. For ``p = 3`` the slope of ``a(λ)`` is unbounded at
+    zero activation and is floored, which keeps a descent direction but slows convergence.
+    No optimizer is called per pose.
 
     Parameters
     ----------
@@ -294,8 +296,8 @@ def share_forces(
         ``τ``: net joint moments the muscles must supply (N·m).
     reserve_scale : float
         ``R`` (N·m): reserve actuators cost ``(ρ/R)²``; small ``R`` = heavily penalized.
-    exponent : 2
-        ``p``: the activation cost exponent (only the quadratic cost is available).
+    exponent : {2, 3}
+        ``p``: the activation cost exponent.
 
     Returns
     -------
@@ -304,27 +306,34 @@ def share_forces(
         Reserve moments (N·m).
     converged : ndarray (n,) of bool
     """
-    if exponent != 2:
-        raise ValueError(
-            f"exponent must be 2; got {exponent!r} (the cubic activation cost is not available: "
-            "its optimality map is not Lipschitz at zero activation and the batched Newton solver "
-            "does not converge reliably on it)"
-        )
+    if exponent not in (2, 3):
+        raise ValueError(f"exponent must be 2 or 3; got {exponent!r}")
     a_mat = np.asarray(moment_per_activation, dtype=float)
     tau = np.asarray(demand, dtype=float)
+    r2 = reserve_scale**2
+    # The cubic map's floored slope can stall the line search short of 1e-9: its equilibrium is
+    # accepted at 1e-5 of the largest demand (well under 1 mN·m for joint moments of ~100 N·m).
+    act, lam, converged = _dual_newton(a_mat, tau, r2, exponent, tol if exponent == 2 else max(tol, 1e-5), max_iter)
+    return act, r2 * lam / 2.0, converged
+
+
+def _dual_newton(a_mat, tau, r2, p, tol, max_iter):
+    """``min Σ aᵖ + Σ ρ²/R²`` for a batch, by (semismooth) Newton on the dual (see share_forces)."""
     n, d, _ = a_mat.shape
     lam = np.zeros((n, d))
-    r2 = reserve_scale**2
-    p = exponent
 
-    def activation(a_mat, lam):
+    def activation(a_mat, lam, w=None):
         z = (lam[:, None, :] @ a_mat)[:, 0]
-        act = np.clip(z / 2.0, 0.0, 1.0)
-        slope = np.where((z > 0) & (z < 2.0), 0.5, 0.0)
+        if p == 2:
+            act = np.clip(z / 2.0, 0.0, 1.0)
+            slope = np.where((z > 0) & (z < 2.0), 0.5, 0.0)
+        else:  # a = clip(√(z/3)); its slope 1/(6a) is floored near a = 0 (a descent direction still)
+            act = np.clip(np.sqrt(np.maximum(z, 0.0) / 3.0), 0.0, 1.0)
+            slope = np.where((z > 0) & (act < 1.0), 1.0 / (6.0 * np.maximum(act, 1e-3)), 0.0)
         return z, act, slope
 
-    def dual(lam, tau, z, act):
-        # θ(λ) = Σ_m [z a − a^p] + Σ_d R²λ²/4 − τ·λ: convex, with gradient A a + ρ − τ
+    def dual(lam, tau, z, act, w=None):
+        # θ(λ) = Σ_m [z a − aᵖ] + Σ_d R²λ²/4 − τ·λ: convex, with gradient A a + ρ − τ
         return np.sum(z * act - act**p, axis=1) + r2 * np.sum(lam**2, axis=1) / 4.0 - np.sum(tau * lam, axis=1)
 
     scale = 1.0 + np.abs(tau).max(axis=1)
@@ -332,8 +341,8 @@ def share_forces(
     act = np.zeros((n, a_mat.shape[2]))
     todo = np.arange(n)
     for _ in range(max_iter):
-        am, tm, lm = a_mat[todo], tau[todo], lam[todo]
-        z, at, slope = activation(am, lm)
+        am, tm, lm, wm = a_mat[todo], tau[todo], lam[todo], None
+        z, at, slope = activation(am, lm, wm)
         resid = (am @ at[..., None])[..., 0] + r2 * lm / 2.0 - tm
         done = np.abs(resid).max(axis=1) <= tol * scale[todo]
         act[todo] = at
@@ -343,20 +352,19 @@ def share_forces(
         if todo.size == 0:
             break
         z, at, slope, resid = z[keep], at[keep], slope[keep], resid[keep]
-        value = dual(lm, tm, z, at)
+        value = dual(lm, tm, z, at, wm)
         hess = (am * slope[:, None, :]) @ am.transpose(0, 2, 1) + (r2 / 2.0) * np.eye(d)
         step = -np.linalg.solve(hess, resid[..., None])[..., 0]
         t = np.ones(todo.size)
         for _ls in range(40):
             trial = lm + t[:, None] * step
-            zt, att, _ = activation(am, trial)
-            ok = dual(trial, tm, zt, att) <= value + 1e-4 * t * np.sum(resid * step, axis=1)
+            zt, att, _ = activation(am, trial, wm)
+            ok = dual(trial, tm, zt, att, wm) <= value + 1e-4 * t * np.sum(resid * step, axis=1)
             if ok.all():
                 break
             t = np.where(ok, t, 0.5 * t)
         lam[todo] = lm + t[:, None] * step
-    reserve = r2 * lam / 2.0
-    return act, reserve, converged
+    return act, lam, converged
 
 
 #: Reserve actuator scale R (N·m) of the force sharing: cost (ρ/R)², heavily penalized.
@@ -479,7 +487,7 @@ def statics(model, pose, exponent: int = 2) -> Loads:
     model : Model
     pose : Pose
         From :func:`kinechain.propagate`; carries the task, the load and the muscle parameters.
-    exponent : 2
+    exponent : {2, 3}
         Exponent of the activation cost (see :func:`share_forces`).
     """
     from .tasks import get_task
