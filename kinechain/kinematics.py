@@ -288,7 +288,9 @@ def forward_kinematics(model, coordinates=None) -> Kinematics:
     [0.0, 10.0]
     """
     from .clinical import clinical_angles
+    from .model import require_model
 
+    require_model(model)
     coordinates = {} if coordinates is None else coordinates
     if isinstance(coordinates, dict | MappingProxyType) and "pelvis_ty" not in coordinates:
         coordinates = {**coordinates, "pelvis_ty": model.standing_height}

@@ -219,6 +219,16 @@ class Model:
         )
 
 
+def require_model(model: object) -> Model:
+    """Return ``model`` if it is a :class:`Model`; otherwise raise a ValueError saying how to get one."""
+    if not isinstance(model, Model):
+        raise ValueError(
+            f"model must be a kinechain.Model (build one with kinechain.Model.default(subject)); "
+            f"got {type(model).__name__}"
+        )
+    return model
+
+
 def _build(subject: Subject, hip_centre: str) -> Model:
     d = skeleton_data()
     seg = subject.segments

@@ -33,7 +33,7 @@ from ._validation import as_finite_array
 from .anthropometry import GRAVITY
 from .clinical import CLINICAL_ANGLES, clinical_angles, clinical_jacobian
 from .kinematics import Frames, body_frames
-from .model import COORDINATE_RANGES, TRANSLATIONS, Model
+from .model import COORDINATE_RANGES, TRANSLATIONS, Model, require_model
 from .muscles import (
     STRENGTH_RANGE,
     TIGHTNESS_RANGE,
@@ -527,6 +527,7 @@ def propagate(
     >>> bool(pose.converged.all())
     True
     """
+    require_model(model)
     inputs = {
         "knee_valgus_r": knee_valgus_r,
         "knee_valgus_l": knee_valgus_l,
@@ -608,6 +609,9 @@ def coupling(model: Model, pose: Pose, inputs=None, outputs=None):
     """
     import xarray as xr
 
+    require_model(model)
+    if not isinstance(pose, Pose):
+        raise ValueError(f"pose must be a kinechain.Pose (from kinechain.propagate); got {type(pose).__name__}")
     inputs = list(INPUTS) if inputs is None else list(inputs)
     outputs = list(OUTPUTS) if outputs is None else list(outputs)
     for name in inputs:

@@ -15,7 +15,7 @@ import xarray as xr
 
 from ._version import __version__
 from .anthropometry import Subject
-from .model import Model
+from .model import Model, require_model
 from .posture import OUTPUTS, conditions, solve
 from .statics import EQUILIBRIUM, statics
 
@@ -101,7 +101,7 @@ def simulate(
     >>> ds["l5s1_compression"].dims
     ('strength_gluteus_medius',)
     """
-    model = Model.default(subject) if model is None else model
+    model = Model.default(subject) if model is None else require_model(model)
     scalars = {
         "knee_valgus_r": knee_valgus_r,
         "knee_valgus_l": knee_valgus_l,

@@ -490,8 +490,13 @@ def statics(model, pose, exponent: int = 2) -> Loads:
     exponent : {2, 3}
         Exponent of the activation cost (see :func:`share_forces`).
     """
+    from .model import require_model
+    from .posture import Pose
     from .tasks import get_task
 
+    require_model(model)
+    if not isinstance(pose, Pose):
+        raise ValueError(f"pose must be a kinechain.Pose (from kinechain.propagate); got {type(pose).__name__}")
     cond, frames = pose.conditions, pose.frames
     muscles = model.muscles
     task = get_task(cond.task)

@@ -145,3 +145,14 @@ def test_batch_shape_and_item_access(model):
     assert pose["hip_rotation_l"].shape == (2, 3)
     with pytest.raises(KeyError):
         pose["nothing"]
+
+
+def test_public_functions_name_a_wrong_model_or_pose(model):
+    with pytest.raises(ValueError, match="model must be a kinechain.Model"):
+        kc.propagate("default")
+    with pytest.raises(ValueError, match="model must be a kinechain.Model"):
+        kc.forward_kinematics(None)
+    with pytest.raises(ValueError, match="pose must be a kinechain.Pose"):
+        kc.statics(model, {"q": 0})
+    with pytest.raises(ValueError, match="unknown input"):
+        kc.coupling(model, kc.propagate(model), inputs=["valgus"])
