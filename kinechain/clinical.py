@@ -71,19 +71,22 @@ def clinical_angles(frames: Frames) -> dict[str, np.ndarray]:
     frames : Frames
         Segment frames from :func:`kinechain.kinematics.body_frames`.
     """
-    n = frames.origins.shape[0]
-    eye = np.broadcast_to(np.eye(3), (n, 3, 3))
     cache: dict[tuple[str, str, str], np.ndarray] = {}
-    out = {}
-    for name, (child, parent, joint, k, sign) in CLINICAL_ANGLES.items():
+    return {name: clinical_angle(frames, name, cache) for name in CLINICAL_ANGLES}
+
+
+def clinical_angle(frames: Frames, name: str, cache: dict | None = None) -> np.ndarray:
+    """One clinical angle (radians, shape (n,)); ``cache`` shares decompositions between calls."""
+    child, parent, joint, k, sign = CLINICAL_ANGLES[name]
+    key = (child, parent, joint)
+    cache = {} if cache is None else cache
+    if key not in cache:
         side = child[-1] if child[-2:] in ("_r", "_l") else ""
-        key = (child, parent, joint)
-        if key not in cache:
-            rp = eye if parent == "ground" else frames.rotations[:, frames.index(parent)]
-            rc = frames.rotations[:, frames.index(child)]
-            cache[key] = joint_angles(relative_rotation(rp, rc), joint, side)
-        out[name] = sign * cache[key][:, k]
-    return out
+        n = frames.origins.shape[0]
+        rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
+        rc = frames.rotations[:, frames.index(child)]
+        cache[key] = joint_angles(relative_rotation(rp, rc), joint, side)
+    return sign * cache[key][:, k]
 
 
 def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:

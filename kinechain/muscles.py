@@ -79,6 +79,8 @@ class MuscleSet:
         Body index of each path point (−1 pads shorter paths).
     point_local : ndarray (M, P, 3)
         Path points in their body frames (m).
+    distal : ndarray (n_bodies, M, P)
+        1 where a path point lies on the body or on a body distal to it, else 0.
     """
 
     names: tuple[str, ...]
@@ -89,6 +91,7 @@ class MuscleSet:
     pennation: np.ndarray
     point_body: np.ndarray
     point_local: np.ndarray
+    distal: np.ndarray
 
     def __len__(self) -> int:
         return len(self.names)
@@ -173,11 +176,15 @@ def build_muscles(scale: Mapping[str, float], neutral: Frames, generic: Frames) 
     for m, (b, pts) in enumerate(zip(bodies, points, strict=True)):
         point_body[m, : len(b)] = b
         point_local[m, : len(b)] = pts
+    distal = np.array(
+        [[[b >= 0 and k in _ANCESTORS[b] for b in row] for row in point_body] for k in range(len(BODIES))],
+        dtype=float,
+    )
     frozen = {k: np.array(v) for k, v in groups.items()}
     arrays = [np.array(x, dtype=float) for x in (fmax, lopt, lts, penn)]
-    for arr in [*arrays, point_body, point_local, *frozen.values()]:
+    for arr in [*arrays, point_body, point_local, distal, *frozen.values()]:
         arr.setflags(write=False)
-    return MuscleSet(tuple(names), MappingProxyType(frozen), *arrays, point_body, point_local)
+    return MuscleSet(tuple(names), MappingProxyType(frozen), *arrays, point_body, point_local, distal)
 
 
 def _neutral_length(frames: Frames, path) -> float:
@@ -204,22 +211,6 @@ def _trunk_lines(pelvis_scale: float, neutral: Frames) -> list:
         length = _neutral_length(neutral, path)
         out.append((r["muscle"], r["groups"].split(";"), float(r["max_isometric_force"]), length, 0.0, 0.0, path))
     return out
-
-
-def distal_mask(muscles: MuscleSet, k: int) -> np.ndarray:
-    """(M, P) float mask of the path points on body ``k`` or on a body distal to it."""
-    return _distal_masks(muscles)[k]
-
-
-def _distal_masks(muscles: MuscleSet) -> np.ndarray:
-    cached = muscles.__dict__.get("_distal")
-    if cached is None:
-        body = muscles.point_body
-        cached = np.zeros((len(BODIES),) + body.shape)
-        for k in range(len(BODIES)):
-            cached[k] = [[b >= 0 and k in _ANCESTORS[b] for b in row] for row in body]
-        object.__setattr__(muscles, "_distal", cached)
-    return cached
 
 
 @dataclass(frozen=True)
@@ -268,7 +259,7 @@ def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     for k, cols in enumerate(_JOINT_COLUMNS):
         if not cols:
             continue
-        below = distal_mask(muscles, k)
+        below = muscles.distal[k]
         if not below.any():
             continue
         torque = np.einsum("mp,nmpi->nmi", below, pxg) - np.cross(

@@ -31,7 +31,7 @@ from scipy.spatial.transform import Rotation
 
 from ._validation import as_finite_array
 from .anthropometry import GRAVITY
-from .clinical import CLINICAL_ANGLES, clinical_angles, clinical_jacobian
+from .clinical import CLINICAL_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
 from .kinematics import Frames, body_frames
 from .model import COORDINATE_RANGES, TRANSLATIONS, Model, require_model
 from .muscles import (
@@ -58,7 +58,7 @@ from .tasks import (
     TRUNK_FLEXION_RANGE,
     get_task,
 )
-from .topology import BODIES, COORDINATES, joint_coordinates
+from .topology import BODIES, COORDINATES, LUMBAR_LEVELS, joint_coordinates
 
 #: Clinical inputs (degrees), their accepted range and the clinical angle they prescribe.
 INPUTS = {
@@ -252,21 +252,10 @@ def _constraints(problem: _Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarr
     res.append(com[:, [0, 2]] - problem.com_target)
     jac.append(com_jac[:, [0, 2]])
     for name, target in problem.extra.items():
-        value = _clinical(frames, name)
+        value = clinical_angle(frames, name)
         res.append((value - target)[:, None])
         jac.append(clinical_jacobian(frames, name)[:, None, :])
     return np.concatenate(res, axis=1), np.concatenate(jac, axis=1), frames
-
-
-def _clinical(frames: Frames, name: str) -> np.ndarray:
-    from .frames import joint_angles, relative_rotation
-
-    child, parent, joint, k, sign = CLINICAL_ANGLES[name]
-    side = child[-1] if child[-2:] in ("_r", "_l") else ""
-    n = frames.origins.shape[0]
-    rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
-    rc = frames.rotations[:, frames.index(child)]
-    return sign * joint_angles(relative_rotation(rp, rc), joint, side)[:, k]
 
 
 def _centre_of_mass(model: Model, frames: Frames, cond: Conditions):
@@ -288,11 +277,14 @@ def _stiffness(model: Model, cond: Conditions, frames: Frames, geometry) -> np.n
     for i, name in enumerate(COORDINATES):
         base = name[:-2] if name[-2:] in ("_r", "_l") else name
         passive[i] = data["passive"].get(base, 0.0)
-    levels = [BODIES.index(b) for b in ("L5", "L4", "L3", "L2", "L1")]
-    for j, key in enumerate(("flexion", "bending", "rotation")):
-        col = COORDINATES.index(("lumbar_extension", "lumbar_bending", "lumbar_rotation")[j])
-        fractions = np.array([np.linalg.norm(frames.joint_axes[0, b, :, j]) for b in levels])
-        passive[col] = data["passive"][f"lumbar_{key}_per_level"] * np.sum(fractions**2)
+    # lumbar levels in series, each turning by its share f of the coordinate: K = k Σ f²
+    for key, coord, share in (
+        ("flexion", "lumbar_extension", "extension"),
+        ("bending", "lumbar_bending", "bending"),
+        ("rotation", "lumbar_rotation", "rotation"),
+    ):
+        fractions = np.array([model.parameters[f"{level}_{share}_fraction"] for level in LUMBAR_LEVELS])
+        passive[COORDINATES.index(coord)] = data["passive"][f"lumbar_{key}_per_level"] * np.sum(fractions**2)
     # Both ankles together carry a fraction of m·g·h (Loram & Lakie 2002).
     com_height = model.standing_height + _neutral_com_height(model) - frames.origins[0, BODIES.index("talus_r"), 1]
     mgh = model.subject.mass * GRAVITY * com_height

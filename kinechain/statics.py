@@ -18,7 +18,6 @@ import numpy as np
 
 from .anthropometry import GRAVITY
 from .kinematics import _ANCESTORS, Frames
-from .muscles import distal_mask
 from .topology import BODIES
 
 _UP = np.array([0.0, 1.0, 0.0])
@@ -263,7 +262,7 @@ def muscle_joint_moments(geometry, frames: Frames, muscles) -> np.ndarray:
     pxf = np.cross(geometry.points, -geometry.grad)
     for row, (joint, _) in enumerate(EQUILIBRIUM):
         k = BODIES.index(JOINTS[joint])
-        inside = distal_mask(muscles, k)
+        inside = muscles.distal[k]
         torque = np.einsum("mp,nmpi->nmi", inside, pxf) - np.cross(
             frames.origins[:, k, None, :], np.einsum("mp,nmpi->nmi", inside, -geometry.grad)
         )
@@ -509,7 +508,7 @@ def statics(model, pose, exponent: int = 2) -> Loads:
         body = JOINTS[level]
         k = BODIES.index(body)
         force, moment = joints[level]
-        pull = np.einsum("mp,nmpi->nmi", distal_mask(muscles, k), -geometry.grad)  # per newton
+        pull = np.einsum("mp,nmpi->nmi", muscles.distal[k], -geometry.grad)  # per newton
         contact = force - np.einsum("nm,nmi->ni", tension, pull)  # proximal on distal
         disc = frames.rotations[:, BODIES.index(DISC_FRAME[level])]
         local = np.einsum("nji,nj->ni", disc, contact)
@@ -527,7 +526,7 @@ def statics(model, pose, exponent: int = 2) -> Loads:
                 value = np.einsum("ni,ni->n", moment, frames.joint_axes[:, b, :, j])
                 joint_moments[f"{joint}_moment_{axis}_{side}"] = value
         k = BODIES.index(f"femur_{side}")
-        pull = np.einsum("mp,nmpi->nmi", distal_mask(muscles, k), -geometry.grad)
+        pull = np.einsum("mp,nmpi->nmi", muscles.distal[k], -geometry.grad)
         contact = joints[f"hip_{side}"][0] - np.einsum("nm,nmi->ni", tension, pull)
         hip_contact[f"hip_contact_force_{side}"] = np.linalg.norm(contact, axis=1)
 
