@@ -270,8 +270,11 @@ def _centre_of_mass(model: Model, frames: Frames, cond: Conditions):
     return com, jac
 
 
-def _stiffness(model: Model, cond: Conditions, frames: Frames, geometry) -> np.ndarray:
-    """``K`` (n, 25, 25): passive joint stiffness plus muscle short-range stiffness."""
+def _stiffness(model: Model, cond: Conditions, frames: Frames, geometry, com: np.ndarray) -> np.ndarray:
+    """``K`` (n, 25, 25): passive joint stiffness plus muscle short-range stiffness.
+
+    ``frames``, ``geometry`` and ``com`` (the whole-body centre of mass) are of the neutral posture.
+    """
     data = stiffness_data()
     passive = np.zeros(len(COORDINATES))
     for i, name in enumerate(COORDINATES):
@@ -286,8 +289,7 @@ def _stiffness(model: Model, cond: Conditions, frames: Frames, geometry) -> np.n
         fractions = np.array([model.parameters[f"{level}_{share}_fraction"] for level in LUMBAR_LEVELS])
         passive[COORDINATES.index(coord)] = data["passive"][f"lumbar_{key}_per_level"] * np.sum(fractions**2)
     # Both ankles together carry a fraction of m·g·h (Loram & Lakie 2002).
-    com_height = model.standing_height + _neutral_com_height(model) - frames.origins[0, BODIES.index("talus_r"), 1]
-    mgh = model.subject.mass * GRAVITY * com_height
+    mgh = model.subject.mass * GRAVITY * (com[1] - frames.origins[0, BODIES.index("talus_r"), 1])
     for side in "rl":
         passive[COORDINATES.index(f"ankle_angle_{side}")] = 0.5 * data["ankle"]["fraction_of_mgh"] * mgh
     for name in TRANSLATIONS + ("pelvis_tilt", "pelvis_list", "pelvis_rotation"):
@@ -302,12 +304,6 @@ def _stiffness(model: Model, cond: Conditions, frames: Frames, geometry) -> np.n
     )  # (n, M) N/m
     r = geometry.moment_arm[0]  # (M, 25) at the neutral posture
     return np.diag(passive) + np.einsum("nm,mi,mj->nij", k_muscle, r, r)
-
-
-def _neutral_com_height(model: Model) -> float:
-    frames = body_frames(model.p, model.neutral())
-    loads = external_loads(model, frames)
-    return float(centre_of_mass(loads)[0, 1] - model.standing_height)
 
 
 def _subset_conditions(cond: Conditions, idx: np.ndarray) -> Conditions:
@@ -539,14 +535,14 @@ def solve(model: Model, cond: Conditions) -> Pose:
     q0 = np.broadcast_to(model.neutral(), (n, len(COORDINATES))).copy()
     neutral = body_frames(model.p, q0[:1])
     geometry = path_geometry(model.muscles, neutral)
-    stiffness = _stiffness(model, cond, neutral, geometry)
+    com0 = centre_of_mass(external_loads(model, neutral))[0]
+    stiffness = _stiffness(model, cond, neutral, geometry, com0)
     feet = {
         s: (neutral.origins[0, BODIES.index(f"calcn_{s}")], neutral.rotations[0, BODIES.index(f"calcn_{s}")])
         for s in "rl"
     }
     phi = np.radians(cond.trunk_flexion) if task.bends else np.zeros(n)
     trunk = Rotation.from_rotvec(np.outer(-phi, [0.0, 0.0, 1.0])).as_matrix()
-    com0 = centre_of_mass(external_loads(model, neutral))[0]
     com_target = np.tile([com0[0], 0.0], (n, 1))
     if len(task.stance) == 1:
         com_target[:, 1] = foot_centre(model, neutral, task.stance[0])[0, 2]
