@@ -25,7 +25,9 @@ clinical name                  child rel. to parent    JCS axis     positive dir
 =============================  ======================  ===========  =============================
 
 Upper signs are for the right side, lower for the left: the left side uses mirrored axes, so a
-clinical angle means the same anatomical motion on both legs. The lumbar angles are L1
+clinical angle means the same anatomical motion on both legs. ``knee_fppa_{r,l}`` adds the 2-D
+frontal-plane projection angle of the knee (positive = valgus), the measure single-leg squat
+studies report; it is not a joint-coordinate-system angle. The lumbar angles are L1
 relative to the pelvis (rigid with the sacrum), zero in the neutral posture.
 """
 
@@ -64,7 +66,7 @@ CLINICAL_ANGLES = MappingProxyType(_DEFINITIONS)
 
 
 def clinical_angles(frames: Frames) -> dict[str, np.ndarray]:
-    """Every clinical angle (radians, shape (n,)) of a batch of postures.
+    """Every clinical angle (radians, shape (n,)) of a batch of postures, ``knee_fppa_*`` included.
 
     Parameters
     ----------
@@ -72,7 +74,10 @@ def clinical_angles(frames: Frames) -> dict[str, np.ndarray]:
         Segment frames from :func:`kinechain.kinematics.body_frames`.
     """
     cache: dict[tuple[str, str, str], np.ndarray] = {}
-    return {name: clinical_angle(frames, name, cache) for name in CLINICAL_ANGLES}
+    out = {name: clinical_angle(frames, name, cache) for name in CLINICAL_ANGLES}
+    for side in "rl":
+        out[f"knee_fppa_{side}"] = frontal_plane_projection_angle(frames, side)
+    return out
 
 
 def clinical_angle(frames: Frames, name: str, cache: dict | None = None) -> np.ndarray:
@@ -117,3 +122,21 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
     rates = np.linalg.solve(e, omega_parent)  # (n, 3, 25): Z, X, Y angle rates
     side_sign = JOINT_SIGNS[(joint, side)][k]
     return sign * side_sign * rates[:, k]
+
+
+def frontal_plane_projection_angle(frames: Frames, side: str) -> np.ndarray:
+    """Knee frontal-plane projection angle (FPPA) (radians, shape (n,)), positive = valgus.
+
+    The 2-D angle a camera facing the subject sees: the deviation of the shank (knee → ankle
+    joint centre) from the line of the thigh (hip → knee joint centre), both projected on the
+    ground's frontal plane (y–z); positive when the knee lies medial to the hip–ankle line. It
+    is what single-leg squat studies report as "knee valgus" (e.g. Herrington 2014).
+    """
+    hip = frames.origins[:, frames.index(f"femur_{side}")][:, 1:]
+    knee = frames.origins[:, frames.index(f"tibia_{side}")][:, 1:]
+    ankle = frames.origins[:, frames.index(f"talus_{side}")][:, 1:]
+    thigh, shank = knee - hip, ankle - knee
+    # signed turn from thigh to shank in the (y, z) plane; for the right leg a knee medial to the
+    # hip-ankle line turns the shank laterally (+z) on the way down
+    turn = np.arctan2(thigh[:, 0] * shank[:, 1] - thigh[:, 1] * shank[:, 0], np.einsum("ni,ni->n", thigh, shank))
+    return -turn if side == "r" else turn

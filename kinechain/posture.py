@@ -92,6 +92,7 @@ OUTPUTS = (
             "hip_adduction",
             "hip_internal_rotation",
             "knee_valgus",
+            "knee_fppa",
             "rearfoot_eversion",
             "tibial_internal_rotation",
         )
@@ -588,7 +589,8 @@ def coupling(model: Model, pose: Pose, inputs=None, outputs=None):
     inputs : sequence of str, optional
         Input names (:data:`INPUTS`); default: all six.
     outputs : sequence of str, optional
-        Output names (:data:`OUTPUTS` or any clinical angle); default: :data:`OUTPUTS`.
+        Joint-coordinate-system angles (:data:`kinechain.clinical.CLINICAL_ANGLES`); default:
+        those of :data:`OUTPUTS` (the frontal-plane projection angle has no analytic Jacobian).
 
     Returns
     -------
@@ -601,7 +603,7 @@ def coupling(model: Model, pose: Pose, inputs=None, outputs=None):
     if not isinstance(pose, Pose):
         raise ValueError(f"pose must be a kinechain.Pose (from kinechain.propagate); got {type(pose).__name__}")
     inputs = list(INPUTS) if inputs is None else list(inputs)
-    outputs = list(OUTPUTS) if outputs is None else list(outputs)
+    outputs = [o for o in OUTPUTS if o in CLINICAL_ANGLES] if outputs is None else list(outputs)
     for name in inputs:
         if name not in INPUTS:
             raise ValueError(f"unknown input {name!r}; known inputs are {list(INPUTS)}")

@@ -31,7 +31,8 @@ _DESCRIPTIONS = {
     "lumbar_torsion": "lumbar torsion (L1 on pelvis), positive = thorax turns left",
     "hip_adduction": "hip adduction",
     "hip_internal_rotation": "hip (femoral) internal rotation",
-    "knee_valgus": "knee valgus",
+    "knee_valgus": "knee valgus (tibiofemoral, joint coordinate system)",
+    "knee_fppa": "knee frontal-plane projection angle, positive = valgus",
     "rearfoot_eversion": "rearfoot eversion (calcaneus on tibia)",
     "tibial_internal_rotation": "tibial internal rotation over the foot",
 }

@@ -54,8 +54,11 @@ def test_mirrored_inputs_give_mirrored_outputs(model, vr, vl, rr, rl, task, weak
 def test_neutral_inputs_give_neutral_standing(model):
     pose = kc.propagate(model)
     assert pose.converged.all()
+    neutral = kc.forward_kinematics(model)
     for name in OUTPUTS:
-        np.testing.assert_allclose(pose[name], 0.0, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(pose[name], neutral.angles[name], atol=1e-5, err_msg=name)
+        if not name.startswith("knee_fppa"):  # the projection shows the skeleton's own alignment
+            np.testing.assert_allclose(pose[name], 0.0, atol=1e-5, err_msg=name)
     np.testing.assert_allclose(pose.q[0], model.neutral(), atol=1e-7)
 
 
@@ -80,6 +83,14 @@ def test_squat_valgus_internally_rotates_the_hip(model):
     valgus = np.linspace(0.0, 20.0, 5)
     squat = kc.propagate(model, knee_valgus_r=valgus, femoral_ir_r=None, task="single_leg_squat_r", knee_flexion=60.0)
     assert np.all(np.diff(squat["hip_internal_rotation_r"]) > 0)
+
+
+def test_squat_femoral_internal_rotation_collapses_the_knee_medially(model):
+    """Clinically, dynamic valgus is seen as the 2-D projection angle growing with hip IR."""
+    rotation = np.linspace(0.0, 15.0, 6)
+    squat = kc.propagate(model, knee_valgus_r=None, femoral_ir_r=rotation, task="single_leg_squat_r", knee_flexion=60.0)
+    assert squat.converged.all()
+    assert np.all(np.diff(squat["knee_fppa_r"]) > 0)
 
 
 @pytest.mark.parametrize("task", ["double_stance", "single_leg_squat_r"])
