@@ -72,7 +72,7 @@ def bench_force_sharing(model, n: int) -> None:
     demand = np.stack([np.einsum("ni,ni->n", joints[j][1], axes[:, i]) for i, (j, _) in enumerate(EQUILIBRIUM)], 1)
     length = normalized_fiber_length(model.muscles, geometry.length, np.zeros((n, len(model.muscles))))
     a = (
-        muscle_joint_moments(geometry, frames, model.muscles)
+        muscle_joint_moments(geometry, frames)
         * (model.muscles.max_isometric_force * force_length_active(length))[:, None, :]
     )
     t = time.perf_counter()

@@ -227,12 +227,19 @@ class PathGeometry:
         Path points in ground (m); padded points repeat the insertion.
     grad : ndarray (n, M, P, 3)
         ``∂L/∂p_i``: unit vectors; the muscle pulls point ``i`` along ``−grad`` per newton of tension.
+    distal_moment : ndarray (n, n_bodies, M, 3)
+        Moment about each body's origin (its joint centre) that a newton of tension exerts on
+        the body and everything distal to it (m).
+    distal_force : ndarray (n, n_bodies, M, 3)
+        Force that a newton of tension exerts on the body and everything distal to it (1).
     """
 
     length: np.ndarray
     moment_arm: np.ndarray
     points: np.ndarray
     grad: np.ndarray
+    distal_moment: np.ndarray
+    distal_force: np.ndarray
 
 
 def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
@@ -253,20 +260,18 @@ def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     grad = np.zeros_like(pts)
     grad[:, :, :-1] -= unit
     grad[:, :, 1:] += unit
-    moment = np.zeros((n, len(muscles), len(COORDINATES)))
-    # Σ_i (p_i − o_k) × g_i over the points distal to joint k = Σ p_i × g_i − o_k × Σ g_i
-    pxg = np.cross(pts, grad)
+    # For every joint body k: Σ_i (p_i − o_k) × g_i over the path points distal to it, as
+    # Σ p_i × g_i − o_k × Σ g_i, one batched matrix product over the muscles.
+    m, p = muscles.point_body.shape
+    both = np.concatenate([np.cross(pts, grad), grad], axis=-1)  # (n, M, P, 6)
+    sums = muscles.distal.transpose(1, 0, 2) @ both.transpose(1, 2, 0, 3).reshape(m, p, n * 6)
+    sums = sums.reshape(m, len(BODIES), n, 6).transpose(2, 1, 0, 3)  # (n, K, M, 6)
+    torque = sums[..., :3] - np.cross(frames.origins[:, :, None, :], sums[..., 3:])
+    moment = np.zeros((n, m, len(COORDINATES)))
     for k, cols in enumerate(_JOINT_COLUMNS):
-        if not cols:
-            continue
-        below = muscles.distal[k]
-        if not below.any():
-            continue
-        torque = np.einsum("mp,nmpi->nmi", below, pxg) - np.cross(
-            frames.origins[:, k, None, :], np.einsum("mp,nmpi->nmi", below, grad)
-        )
-        moment[..., list(cols)] -= np.einsum("nmi,nic->nmc", torque, frames.joint_axes[:, k, :, : len(cols)])
-    return PathGeometry(length, moment, pts, grad)
+        if cols:
+            moment[..., list(cols)] -= torque[:, k] @ frames.joint_axes[:, k, :, : len(cols)]
+    return PathGeometry(length, moment, pts, grad, -torque, -sums[..., 3:])
 
 
 @cache

@@ -254,20 +254,12 @@ def equilibrium_axes(frames: Frames) -> np.ndarray:
     return np.stack(rows, axis=1)
 
 
-def muscle_joint_moments(geometry, frames: Frames, muscles) -> np.ndarray:
+def muscle_joint_moments(geometry, frames: Frames) -> np.ndarray:
     """Moment (n, D, M) each muscle exerts per newton of tension on the distal side of each
     equilibrium joint, projected on :func:`equilibrium_axes` (m)."""
     axes = equilibrium_axes(frames)
-    out = np.zeros(axes.shape[:2] + (len(muscles),))
-    pxf = np.cross(geometry.points, -geometry.grad)
-    for row, (joint, _) in enumerate(EQUILIBRIUM):
-        k = BODIES.index(JOINTS[joint])
-        inside = muscles.distal[k]
-        torque = np.einsum("mp,nmpi->nmi", inside, pxf) - np.cross(
-            frames.origins[:, k, None, :], np.einsum("mp,nmpi->nmi", inside, -geometry.grad)
-        )
-        out[:, row] = np.einsum("nmi,ni->nm", torque, axes[:, row])
-    return out
+    rows = [BODIES.index(JOINTS[joint]) for joint, _ in EQUILIBRIUM]
+    return np.einsum("ndmi,ndi->ndm", geometry.distal_moment[:, rows], axes)
 
 
 def share_forces(
@@ -464,7 +456,7 @@ def muscle_equilibrium(model, frames: Frames, task, cond, tightness: np.ndarray,
     demand = np.stack(
         [np.einsum("ni,ni->n", joints[j][1], axes[:, row]) for row, (j, _) in enumerate(EQUILIBRIUM)], axis=1
     )
-    per_newton = muscle_joint_moments(geometry, frames, muscles)
+    per_newton = muscle_joint_moments(geometry, frames)
     length = normalized_fiber_length(muscles, geometry.length, tightness)
     cos_penn = np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / length) ** 2, 0))
     capacity = cond.strength * muscles.max_isometric_force * force_length_active(length) * cos_penn
@@ -497,7 +489,6 @@ def statics(model, pose, exponent: int = 2) -> Loads:
     if not isinstance(pose, Pose):
         raise ValueError(f"pose must be a kinechain.Pose (from kinechain.propagate); got {type(pose).__name__}")
     cond, frames = pose.conditions, pose.frames
-    muscles = model.muscles
     task = get_task(cond.task)
     sharing = muscle_equilibrium(model, frames, task, cond, cond.tightness, exponent)
     joints, geometry, tension, reserve = sharing.joints, sharing.geometry, sharing.tension, sharing.reserve
@@ -508,7 +499,7 @@ def statics(model, pose, exponent: int = 2) -> Loads:
         body = JOINTS[level]
         k = BODIES.index(body)
         force, moment = joints[level]
-        pull = np.einsum("mp,nmpi->nmi", muscles.distal[k], -geometry.grad)  # per newton
+        pull = geometry.distal_force[:, k]  # per newton of tension
         contact = force - np.einsum("nm,nmi->ni", tension, pull)  # proximal on distal
         disc = frames.rotations[:, BODIES.index(DISC_FRAME[level])]
         local = np.einsum("nji,nj->ni", disc, contact)
@@ -526,7 +517,7 @@ def statics(model, pose, exponent: int = 2) -> Loads:
                 value = np.einsum("ni,ni->n", moment, frames.joint_axes[:, b, :, j])
                 joint_moments[f"{joint}_moment_{axis}_{side}"] = value
         k = BODIES.index(f"femur_{side}")
-        pull = np.einsum("mp,nmpi->nmi", muscles.distal[k], -geometry.grad)
+        pull = geometry.distal_force[:, k]
         contact = joints[f"hip_{side}"][0] - np.einsum("nm,nmi->ni", tension, pull)
         hip_contact[f"hip_contact_force_{side}"] = np.linalg.norm(contact, axis=1)
 
