@@ -3,7 +3,7 @@
 Run: ``python benchmarks/bench_posture.py`` (batches up to 10,000) or with ``--full`` (adds
 100,000 and a 103,823-combination ``simulate`` grid; about 20 minutes). Prints evaluations per
 second and peak traced memory for ``simulate`` (which works in chunks), poses per second for
-``propagate`` (one batch: memory grows with it, about 0.13 MB per pose), and the ratio of the
+``propagate`` (in chunks of 5,000 postures), and the ratio of the
 batched force sharing to a per-pose loop of the scipy reference solver (SLSQP) on the same
 problems.
 """

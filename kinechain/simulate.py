@@ -16,11 +16,8 @@ import xarray as xr
 from ._version import __version__
 from .anthropometry import Subject
 from .model import Model, require_model
-from .posture import OUTPUTS, conditions, solve
+from .posture import CHUNK, OUTPUTS, conditions, solve
 from .statics import EQUILIBRIUM, statics
-
-#: Largest number of postures solved at once (bounds memory; results are identical).
-CHUNK = 5000
 
 _DESCRIPTIONS = {
     "anterior_pelvic_tilt": "anterior pelvic tilt (pelvis on ground)",

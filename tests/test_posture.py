@@ -167,3 +167,17 @@ def test_public_functions_name_a_wrong_model_or_pose(model):
         kc.statics(model, {"q": 0})
     with pytest.raises(ValueError, match="unknown input"):
         kc.coupling(model, kc.propagate(model), inputs=["valgus"])
+
+
+def test_chunked_solve_equals_one_batch(model, monkeypatch):
+    from kinechain import posture
+
+    valgus = np.linspace(-10.0, 15.0, 7)
+    whole = kc.propagate(model, knee_valgus_r=valgus, femoral_ir_r=valgus / 2)
+    monkeypatch.setattr(posture, "CHUNK", 3)
+    chunked = kc.propagate(model, knee_valgus_r=valgus, femoral_ir_r=valgus / 2)
+    np.testing.assert_allclose(chunked.q, whole.q, atol=1e-12)
+    for name in OUTPUTS:
+        np.testing.assert_allclose(chunked[name], whole[name], atol=1e-10)
+    ratios = kc.coupling(model, chunked, inputs=["knee_valgus_r"], outputs=["lumbar_torsion"])
+    assert ratios.shape == (7, 1, 1)
