@@ -147,7 +147,7 @@ class Model:
     masses : tuple of MassElement
         Segment masses (de Leva 1996) and centres of mass. The trunk above the pelvis — de
         Leva's middle trunk (lumbar region) plus head, arms and upper trunk — is carried by
-        the L1 frame at the trunk centre of mass of the generic model.
+        the L1 frame at its composite centre of mass (:func:`trunk_centre_of_mass`).
     standing_height : float
         Height of the pelvis origin above the ground in the neutral posture (m).
     muscles : MuscleSet
@@ -219,6 +219,42 @@ class Model:
         )
 
 
+def trunk_centre_of_mass(subject: Subject, s1: np.ndarray, hip_centre: np.ndarray, scale: float) -> np.ndarray:
+    """Centre of mass of everything above the pelvis, in the pelvis frame of the neutral posture (m).
+
+    de Leva (1996) places the upper and middle trunk centres of mass on the line from the
+    suprasternale to the mid-hip joint centre (their percentages from the proximal end), the head
+    and neck above C7, and each arm hangs from the acromion. The landmarks (suprasternale, C7,
+    acromion) are those of the Rajagopal et al. (2016) torso, relative to its lumbar joint, which
+    is the S1 endplate centre ``s1`` here; ``hip_centre`` is the right hip joint centre.
+    """
+    torso = skeleton_data()["torso"]
+    seg = subject.segments
+    origin = np.asarray(s1, dtype=float)
+    sternal = origin + scale * np.asarray(torso["suprasternale"])
+    mid_hip = np.asarray(hip_centre[:2], dtype=float)
+    down = (mid_hip - sternal) / np.linalg.norm(mid_hip - sternal)
+    upper, middle, head = seg["upper_trunk"], seg["lumbar"], seg["head"]
+    parts = [
+        (upper.mass, sternal + down * upper.com_fraction * upper.length),
+        (middle.mass, sternal + down * (upper.length + middle.com_fraction * middle.length)),
+    ]
+    c7 = origin + scale * np.asarray(torso["c7"])
+    head_x = 0.5 * (c7[0] + sternal[0])
+    parts.append((head.mass, np.array([head_x, c7[1] + (1.0 - head.com_fraction) * head.length])))
+    arm_parts = [seg["upper_arm"], seg["forearm"], seg["hand"]]
+    arm_mass = sum(a.mass for a in arm_parts)
+    below, drop = 0.0, 0.0
+    for a in arm_parts:
+        drop += a.mass * (below + a.com_fraction * a.length)
+        below += a.length
+    acromion = origin + scale * np.asarray(torso["acromion"])
+    parts.append((2 * arm_mass, acromion - np.array([0.0, drop / arm_mass])))
+    total = sum(m for m, _ in parts)
+    com = sum(m * x for m, x in parts) / total
+    return np.array([com[0], com[1], 0.0])
+
+
 def require_model(model: object) -> Model:
     """Return ``model`` if it is a :class:`Model`; otherwise raise a ValueError saying how to get one."""
     if not isinstance(model, Model):
@@ -275,7 +311,7 @@ def _build(subject: Subject, hip_centre: str) -> Model:
     # the lumbar joint of the generic model (Rajagopal 2016 torso body), here the S1 centre.
     neutral = body_frames(p, np.zeros(len(COORDINATES)))
     standing_height = float(-neutral.origins[0, BODIES.index("calcn_r"), 1])
-    trunk_com = np.array([s1[0], s1[1], 0.0]) + sp_ * np.asarray(d["torso"]["com_from_lumbar_joint"])
+    trunk_com = trunk_centre_of_mass(subject, s1, hjc, sp_)
     l1 = BODIES.index("L1")
     trunk_com_l1 = neutral.rotations[0, l1].T @ (trunk_com - neutral.origins[0, l1])
     masses = [

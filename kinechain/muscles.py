@@ -81,6 +81,9 @@ class MuscleSet:
         Path points in their body frames (m).
     distal : ndarray (n_bodies, M, P)
         1 where a path point lies on the body or on a body distal to it, else 0.
+    length_dependent : ndarray (M,) of bool
+        Whether force depends on fibre length. The lumbar lines have no modelled fibre length
+        (their fascicles' architecture is not represented) and act at optimal length.
     """
 
     names: tuple[str, ...]
@@ -92,6 +95,7 @@ class MuscleSet:
     point_body: np.ndarray
     point_local: np.ndarray
     distal: np.ndarray
+    length_dependent: np.ndarray
 
     def __len__(self) -> int:
         return len(self.names)
@@ -182,9 +186,10 @@ def build_muscles(scale: Mapping[str, float], neutral: Frames, generic: Frames) 
     )
     frozen = {k: np.array(v) for k, v in groups.items()}
     arrays = [np.array(x, dtype=float) for x in (fmax, lopt, lts, penn)]
-    for arr in [*arrays, point_body, point_local, distal, *frozen.values()]:
+    length_dependent = np.array([name.rsplit("_", 1)[0] in params for name in names])
+    for arr in [*arrays, point_body, point_local, distal, length_dependent, *frozen.values()]:
         arr.setflags(write=False)
-    return MuscleSet(tuple(names), MappingProxyType(frozen), *arrays, point_body, point_local, distal)
+    return MuscleSet(tuple(names), MappingProxyType(frozen), *arrays, point_body, point_local, distal, length_dependent)
 
 
 def _neutral_length(frames: Frames, path) -> float:
@@ -194,7 +199,11 @@ def _neutral_length(frames: Frames, path) -> float:
 
 
 def _trunk_lines(pelvis_scale: float, neutral: Frames) -> list:
-    """Lumbar muscle lines: a sacral point and a via point in every lumbar vertebra."""
+    """Lumbar muscle lines: a sacral point and a via point in every lumbar vertebra it reaches.
+
+    A segmental muscle (multifidus, quadratus lumborum) is split into five fascicles of equal
+    force, from the sacrum to each of L5 … L1, so that it can act on each level separately.
+    """
     vertebrae = ("L5", "L4", "L3", "L2", "L1")
     out = []
     for r in _csv_rows("trunk_muscles.csv"):
@@ -207,9 +216,15 @@ def _trunk_lines(pelvis_scale: float, neutral: Frames) -> list:
             top = BODIES.index(vertebrae[i]) if i < len(vertebrae) else None
             height = np.linalg.norm(neutral.origins[0, top] - neutral.origins[0, k]) if top is not None else 0.04
             path.append((body, np.array([x, height / 2, z])))
-        # rest length: the path length in the neutral posture
-        length = _neutral_length(neutral, path)
-        out.append((r["muscle"], r["groups"].split(";"), float(r["max_isometric_force"]), length, 0.0, 0.0, path))
+        groups, fmax = r["groups"].split(";"), float(r["max_isometric_force"])
+        if r["segmental"] == "yes":
+            fascicles = [(f"{r['muscle']}{v}", path[: i + 2]) for i, v in enumerate(vertebrae)]
+        else:
+            fascicles = [(r["muscle"], path)]
+        for name, line in fascicles:
+            # nominal fibre length (the neutral path length); force does not depend on it
+            length = _neutral_length(neutral, line)
+            out.append((name, groups, fmax / len(fascicles), length, 0.0, 0.0, line))
     return out
 
 
@@ -306,12 +321,13 @@ def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: n
     """Normalized fibre length (1) for a rigid tendon at constant muscle thickness.
 
     ``tightness`` (n, M) shortens the tendon slack length by that many optimal fibre lengths.
+    Muscles without a modelled fibre length (``muscles.length_dependent`` false) are at 1.
     """
     lopt = muscles.optimal_fiber_length
     slack = muscles.tendon_slack_length - tightness * lopt
     along = np.maximum(length - slack, 1e-6)
     height = lopt * np.sin(muscles.pennation)
-    return np.sqrt(along**2 + height**2) / lopt
+    return np.where(muscles.length_dependent, np.sqrt(along**2 + height**2) / lopt, 1.0)
 
 
 def group_factors(

@@ -360,9 +360,8 @@ def _dual_newton(a_mat, tau, r2, p, tol, max_iter):
 
 #: Reserve actuator scale R (N·m) of the force sharing: cost (ρ/R)², heavily penalized.
 RESERVE_SCALE = 0.01
-#: Reserve moments above this (N·m) mark a result infeasible: the muscles cannot hold it. Reserves
-#: up to about 0.5 N·m appear in single-leg tasks from the geometry of the simplified lumbar muscles.
-RESERVE_LIMIT = 2.0
+#: Reserve moments above this (N·m) mark a result infeasible: the muscles cannot hold it.
+RESERVE_LIMIT = 0.5
 
 
 @dataclass(frozen=True)

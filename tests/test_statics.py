@@ -117,23 +117,13 @@ def test_mirrored_inputs_mirror_lateral_and_axial_loads(model):
 
 
 def test_compression_rises_with_trunk_flexion_and_load(model):
-    bend = kc.statics(model, kc.propagate(model, task="forward_bend", trunk_flexion=[15.0, 30.0, 45.0, 60.0]))
+    bend = kc.statics(model, kc.propagate(model, task="forward_bend", trunk_flexion=[0.0, 15.0, 30.0, 45.0, 60.0]))
     assert np.all(np.diff(bend.lumbar["l5s1_compression"]) > 0)
     lift = kc.statics(
         model,
         kc.propagate(model, task="lift", trunk_flexion=45.0, load_mass=[0.0, 5.0, 10.0, 20.0], load_distance=0.4),
     )
     assert np.all(np.diff(lift.lumbar["l5s1_compression"]) > 0)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the trunk centre of mass of the generic model lies behind L5/S1 in the neutral posture, so upright "
-    "standing needs abdominal co-contraction and compression first dips as the trunk inclines (docs/validation.md)",
-)
-def test_compression_rises_from_upright(model):
-    bend = kc.statics(model, kc.propagate(model, task="forward_bend", trunk_flexion=[0.0, 15.0]))
-    assert np.diff(bend.lumbar["l5s1_compression"])[0] > 0
 
 
 def test_weak_erector_spinae_shifts_force_before_reserves(model):
@@ -147,9 +137,8 @@ def test_weak_erector_spinae_shifts_force_before_reserves(model):
         strength={"erector_spinae": strength},
     )
     loads = kc.statics(model, pose)
-    names = model.muscles.names
-    es = [names.index("ercspn_r"), names.index("ercspn_l")]
-    mf = [names.index("multif_r"), names.index("multif_l")]
+    es = model.muscles.group_indices("erector_spinae")
+    mf = model.muscles.group_indices("multifidus")
     assert np.all(np.diff(loads.muscle_force[:, es].sum(axis=1)) < 0)
     assert np.all(np.diff(loads.muscle_force[:, mf].sum(axis=1)) >= 0)
     reserves = np.abs(loads.reserve_moment).max(axis=1)
