@@ -108,8 +108,3 @@ def relative_rotation(parent: np.ndarray, child: np.ndarray) -> Rotation:
 def mirror_matrix(rotation: np.ndarray) -> np.ndarray:
     """Mirror image of orientation matrices through the sagittal plane: ``M R M``."""
     return MIRROR @ np.asarray(rotation) @ MIRROR
-
-
-def offset_rotation(xyz_body_fixed: np.ndarray) -> Rotation:
-    """Rotation from an OpenSim offset-frame ``orientation`` (body-fixed X–Y–Z angles, radians)."""
-    return Rotation.from_euler("XYZ", np.asarray(xyz_body_fixed, dtype=float))
