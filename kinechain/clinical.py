@@ -82,6 +82,8 @@ def clinical_angles(frames: Frames) -> dict[str, np.ndarray]:
 
 def clinical_angle(frames: Frames, name: str, cache: dict | None = None) -> np.ndarray:
     """One clinical angle (radians, shape (n,)); ``cache`` shares decompositions between calls."""
+    if name in PROJECTION_ANGLES:
+        return frontal_plane_projection_angle(frames, name[-1])
     child, parent, joint, k, sign = CLINICAL_ANGLES[name]
     key = (child, parent, joint)
     cache = {} if cache is None else cache
@@ -98,12 +100,16 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
     """Derivative (n, 25) of a clinical angle with respect to the coordinates (rad per rad).
 
     The relative angular velocity of the two segments, expressed in the parent, maps to the
-    Z–X–Y angle rates through ``ω = α̇ e_z + β̇ R_z(α) e_x + γ̇ R_z(α) R_x(β) e_y``.
+    Z–X–Y angle rates through ``ω = α̇ e_z + β̇ R_z(α) e_x + γ̇ R_z(α) R_x(β) e_y``. The
+    frontal-plane projection angles follow from the Jacobians of the hip, knee and ankle centres.
     """
+    if name in PROJECTION_ANGLES:
+        return _projection_jacobian(frames, name[-1])
     try:
         child, parent, joint, k, sign = CLINICAL_ANGLES[name]
     except KeyError:
-        raise ValueError(f"unknown clinical angle {name!r}; known: {sorted(CLINICAL_ANGLES)}") from None
+        known = sorted([*CLINICAL_ANGLES, *PROJECTION_ANGLES])
+        raise ValueError(f"unknown clinical angle {name!r}; known: {known}") from None
     side = child[-1] if child[-2:] in ("_r", "_l") else ""
     n = frames.origins.shape[0]
     rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
@@ -124,6 +130,31 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
     return sign * side_sign * rates[:, k]
 
 
+#: Clinical angles that are 2-D projections rather than joint-coordinate-system angles.
+PROJECTION_ANGLES = ("knee_fppa_r", "knee_fppa_l")
+
+
+def _leg_centres(frames: Frames, side: str):
+    return [frames.origins[:, frames.index(f"{b}_{side}")] for b in ("femur", "tibia", "talus")]
+
+
+def _projection_jacobian(frames: Frames, side: str) -> np.ndarray:
+    """Derivative (n, 25) of the knee frontal-plane projection angle (rad per rad)."""
+    hip, knee, ankle = _leg_centres(frames, side)
+    jh, jk, ja = (
+        frames.point_jacobian(f"{b}_{side}", p[:, None])[:, 0, 1:]
+        for b, p in zip(("femur", "tibia", "talus"), (hip, knee, ankle), strict=True)
+    )
+    t, u = (knee - hip)[:, 1:], (ankle - knee)[:, 1:]
+    dt, du = jk - jh, ja - jk  # (n, 2, 25)
+    cross = t[:, 0] * u[:, 1] - t[:, 1] * u[:, 0]
+    dot = np.einsum("ni,ni->n", t, u)
+    d_cross = dt[:, 0] * u[:, 1, None] + t[:, 0, None] * du[:, 1] - dt[:, 1] * u[:, 0, None] - t[:, 1, None] * du[:, 0]
+    d_dot = np.einsum("nic,ni->nc", dt, u) + np.einsum("ni,nic->nc", t, du)
+    d_turn = (dot[:, None] * d_cross - cross[:, None] * d_dot) / (cross**2 + dot**2)[:, None]
+    return -d_turn if side == "r" else d_turn
+
+
 def frontal_plane_projection_angle(frames: Frames, side: str) -> np.ndarray:
     """Knee frontal-plane projection angle (FPPA) (radians, shape (n,)), positive = valgus.
 
@@ -132,9 +163,7 @@ def frontal_plane_projection_angle(frames: Frames, side: str) -> np.ndarray:
     ground's frontal plane (y–z); positive when the knee lies medial to the hip–ankle line. It
     is what single-leg squat studies report as "knee valgus" (e.g. Herrington 2014).
     """
-    hip = frames.origins[:, frames.index(f"femur_{side}")][:, 1:]
-    knee = frames.origins[:, frames.index(f"tibia_{side}")][:, 1:]
-    ankle = frames.origins[:, frames.index(f"talus_{side}")][:, 1:]
+    hip, knee, ankle = (p[:, 1:] for p in _leg_centres(frames, side))
     thigh, shank = knee - hip, ankle - knee
     # signed turn from thigh to shank in the (y, z) plane; for the right leg a knee medial to the
     # hip-ankle line turns the shank laterally (+z) on the way down

@@ -29,9 +29,9 @@ from importlib import resources
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from ._validation import as_finite_array
+from ._validation import as_finite_array, check_choice
 from .anthropometry import GRAVITY
-from .clinical import CLINICAL_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
+from .clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
 from .kinematics import Frames, body_frames
 from .model import COORDINATE_RANGES, TRANSLATIONS, Model, require_model
 from .muscles import (
@@ -77,6 +77,18 @@ _INPUT_ANGLE = {
     "rearfoot_eversion_r": "rearfoot_eversion_r",
     "rearfoot_eversion_l": "rearfoot_eversion_l",
 }
+
+#: How a prescribed knee valgus is measured: the tibiofemoral joint-coordinate-system angle
+#: (``"jcs"``, Grood & Suntay 1983) or the 2-D frontal-plane projection angle (``"fppa"``).
+VALGUS_MEASURES = ("jcs", "fppa")
+
+
+def _input_angle(name: str, valgus_measure: str) -> str:
+    """The clinical angle an input prescribes."""
+    if name.startswith("knee_valgus") and valgus_measure == "fppa":
+        return f"knee_fppa_{name[-1]}"
+    return _INPUT_ANGLE[name]
+
 
 #: Clinical outputs of a posture (degrees).
 OUTPUTS = (
@@ -129,6 +141,7 @@ class Conditions:
     load_distance: np.ndarray
     strength: np.ndarray  # (n, M)
     tightness: np.ndarray  # (n, M)
+    valgus_measure: str = "jcs"
 
 
 def conditions(
@@ -141,9 +154,11 @@ def conditions(
     load_distance=None,
     strength: Mapping[str, object] | None = None,
     tightness: Mapping[str, object] | None = None,
+    valgus_measure: str = "jcs",
 ) -> Conditions:
     """Validate every input and broadcast them over one batch."""
     spec = get_task(task)
+    check_choice("valgus_measure", valgus_measure, VALGUS_MEASURES)
     for name, value, used in (
         ("knee_flexion", knee_flexion, spec.squat_side is not None),
         ("trunk_flexion", trunk_flexion, spec.bends),
@@ -197,6 +212,7 @@ def conditions(
         inputs={k: flat(v) for k, v in arrays.items()},
         strength=per_muscle(s_assign, 1.0),
         tightness=per_muscle(t_assign, 0.0),
+        valgus_measure=valgus_measure,
         **{k: flat(v) for k, v in task_values.items()},
     )
 
@@ -322,6 +338,7 @@ def _subset_conditions(cond: Conditions, idx: np.ndarray) -> Conditions:
         cond.load_distance[idx],
         cond.strength[idx],
         cond.tightness[idx],
+        cond.valgus_measure,
     )
 
 
@@ -475,6 +492,7 @@ def propagate(
     load_distance=None,
     strength: Mapping[str, object] | None = None,
     tightness: Mapping[str, object] | None = None,
+    valgus_measure: str = "jcs",
 ) -> Pose:
     """Closed-chain posture for a batch of clinical inputs.
 
@@ -504,6 +522,10 @@ def propagate(
         not use it is an error.
     strength, tightness : mapping of muscle group to float or array_like, optional
         See :mod:`kinechain.muscles`.
+    valgus_measure : {"jcs", "fppa"}
+        What a prescribed knee valgus fixes: the tibiofemoral joint-coordinate-system angle
+        (default; output ``knee_valgus_*``) or the frontal-plane projection angle that
+        single-leg-squat studies report (output ``knee_fppa_*``).
 
     Returns
     -------
@@ -527,7 +549,9 @@ def propagate(
         "rearfoot_eversion_r": rearfoot_eversion_r,
         "rearfoot_eversion_l": rearfoot_eversion_l,
     }
-    cond = conditions(model, task, inputs, knee_flexion, trunk_flexion, load_mass, load_distance, strength, tightness)
+    cond = conditions(
+        model, task, inputs, knee_flexion, trunk_flexion, load_mass, load_distance, strength, tightness, valgus_measure
+    )
     return solve(model, cond)
 
 
@@ -596,7 +620,7 @@ def _solve_batch(model: Model, cond: Conditions) -> Pose:
     com_target = np.tile([com0[0], 0.0], (n, 1))
     if len(task.stance) == 1:
         com_target[:, 1] = foot_centre(model, neutral, task.stance[0])[0, 2]
-    extra = {_INPUT_ANGLE[k]: np.radians(v) for k, v in cond.inputs.items()}
+    extra = {_input_angle(k, cond.valgus_measure): np.radians(v) for k, v in cond.inputs.items()}
     if task.squat_side:
         extra[f"knee_flexion_{task.squat_side}"] = np.radians(cond.knee_flexion)
     problem = _Problem(model, cond, stiffness, feet, trunk, com_target, extra)
@@ -638,8 +662,8 @@ def coupling(model: Model, pose: Pose, inputs=None, outputs=None):
     inputs : sequence of str, optional
         Input names (:data:`INPUTS`); default: all six.
     outputs : sequence of str, optional
-        Joint-coordinate-system angles (:data:`kinechain.clinical.CLINICAL_ANGLES`); default:
-        those of :data:`OUTPUTS` (the frontal-plane projection angle has no analytic Jacobian).
+        Clinical angles (:data:`OUTPUTS` or any of :data:`kinechain.clinical.CLINICAL_ANGLES`);
+        default: :data:`OUTPUTS`.
 
     Returns
     -------
@@ -652,17 +676,18 @@ def coupling(model: Model, pose: Pose, inputs=None, outputs=None):
     if not isinstance(pose, Pose):
         raise ValueError(f"pose must be a kinechain.Pose (from kinechain.propagate); got {type(pose).__name__}")
     inputs = list(INPUTS) if inputs is None else list(inputs)
-    outputs = [o for o in OUTPUTS if o in CLINICAL_ANGLES] if outputs is None else list(outputs)
+    outputs = list(OUTPUTS) if outputs is None else list(outputs)
     for name in inputs:
         if name not in INPUTS:
             raise ValueError(f"unknown input {name!r}; known inputs are {list(INPUTS)}")
     for name in outputs:
-        if name not in CLINICAL_ANGLES:
-            raise ValueError(f"unknown output {name!r}; known outputs are {sorted(CLINICAL_ANGLES)}")
+        if name not in CLINICAL_ANGLES and name not in PROJECTION_ANGLES:
+            known = sorted([*CLINICAL_ANGLES, *PROJECTION_ANGLES])
+            raise ValueError(f"unknown output {name!r}; known outputs are {known}")
     base = pose.problem
     extra = dict(base.extra)
     for name in inputs:
-        angle = _INPUT_ANGLE[name]
+        angle = _input_angle(name, base.cond.valgus_measure)
         if angle not in extra:
             extra[angle] = np.radians(pose.angles[angle])
     problem = _Problem(model, base.cond, base.stiffness, base.foot_targets, base.trunk_target, base.com_target, extra)
@@ -689,7 +714,7 @@ def coupling(model: Model, pose: Pose, inputs=None, outputs=None):
     first = m - len(extra)
     rhs = np.zeros((n, 25 + m, len(inputs)))
     for j, name in enumerate(inputs):
-        rhs[:, 25 + first + names.index(_INPUT_ANGLE[name]), j] = 1.0
+        rhs[:, 25 + first + names.index(_input_angle(name, base.cond.valgus_measure)), j] = 1.0
     dq = np.linalg.solve(kkt, rhs)[:, :25]  # (n, 25, inputs)
     out = np.stack([np.einsum("ni,nij->nj", clinical_jacobian(frames, o), dq) for o in outputs], axis=1)
     return xr.DataArray(

@@ -69,6 +69,7 @@ def simulate(
     *,
     model: Model | None = None,
     exponent: int = 2,
+    valgus_measure: str = "jcs",
 ) -> xr.Dataset:
     """Posture and loads over a grid of inputs.
 
@@ -81,8 +82,10 @@ def simulate(
         (``strength_<group>`` / ``tightness_<group>`` for muscle parameters).
     model : Model, optional
         A prebuilt model (saves rebuilding it in loops).
-    exponent : 2
+    exponent : {2, 3}
         Exponent of the activation cost in force sharing (see :func:`kinechain.statics.share_forces`).
+    valgus_measure : {"jcs", "fppa"}
+        What a prescribed knee valgus fixes (see :func:`kinechain.propagate`).
 
     Returns
     -------
@@ -138,12 +141,22 @@ def simulate(
     inputs = {k: place(k, v) for k, v in scalars.items()}
     muscle = {kind: {g: place(f"{kind}_{g}", v) for g, v in m.items()} for kind, m in muscle_params.items()}
     task_args = {k: inputs.pop(k) for k in ("knee_flexion", "trunk_flexion", "load_mass", "load_distance")}
-    cond = conditions(model, task, inputs, strength=muscle["strength"], tightness=muscle["tightness"], **task_args)
+    cond = conditions(
+        model,
+        task,
+        inputs,
+        strength=muscle["strength"],
+        tightness=muscle["tightness"],
+        valgus_measure=valgus_measure,
+        **task_args,
+    )
     results = [
         _evaluate(model, cond, idx, exponent) for idx in np.array_split(np.arange(cond.n), max(1, -(-cond.n // CHUNK)))
     ]
     data = {k: np.concatenate([r[k] for r in results]) for k in results[0]}
-    return _dataset(model, task, names, dims, shape, data, scalars, muscle_params, exponent)
+    ds = _dataset(model, task, names, dims, shape, data, scalars, muscle_params, exponent)
+    ds.attrs["valgus_measure"] = valgus_measure
+    return ds
 
 
 def _axis(name: str, value) -> np.ndarray:

@@ -77,6 +77,11 @@ def test_jacobians_match_finite_differences(model, q_deg):
     q = coordinate_array(q_deg)
     frames = body_frames(model.p, q)
     local = np.array([[0.02, -0.1, 0.03], [0.0, 0.0, 0.0]])
+    from kinechain.clinical import clinical_angle, clinical_jacobian
+
+    for name in ("knee_fppa_r", "knee_fppa_l", "rearfoot_eversion_l", "lumbar_torsion"):
+        num = _numeric_jacobian(lambda qq, name=name: clinical_angle(body_frames(model.p, qq), name), q)
+        np.testing.assert_allclose(clinical_jacobian(frames, name), num, atol=1e-7)
     for body in ("calcn_r", "L1", "tibia_l", "pelvis"):
         pts = frames.point(body, local)
         jac = frames.point_jacobian(body, pts)
