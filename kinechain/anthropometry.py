@@ -8,12 +8,11 @@ the reference stature (1741 mm male, 1735 mm female); masses are fractions of bo
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 
+from ._data import read_csv
 from ._validation import check_choice, check_number
 
 #: Stature of de Leva's reference subjects (m).
@@ -70,8 +69,7 @@ class Segment:
 
 @cache
 def _table() -> dict[tuple[str, str], dict[str, float]]:
-    text = resources.files("kinechain.data").joinpath("deleva1996.csv").read_text()
-    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    rows = read_csv("deleva1996.csv")
     return {(r["segment"], r["sex"]): {k: float(v) for k, v in r.items() if k not in ("segment", "sex")} for r in rows}
 
 

@@ -13,15 +13,13 @@ lumbar spine is five motion segments (L5/S1 … L1/L2) with documented shares of
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from types import MappingProxyType
 
 import numpy as np
 
 from . import topology as symbolic
+from ._data import read_toml
 from ._validation import check_choice
 from .anthropometry import Subject
 from .kinematics import body_frames
@@ -69,11 +67,9 @@ TRANSLATIONS = ("pelvis_tx", "pelvis_ty", "pelvis_tz")
 HIP_CENTRE_METHODS = ("harrington2007", "rajagopal2016")
 
 
-@cache
 def skeleton_data() -> dict:
     """The generic skeletal geometry and its sources (``data/skeleton.toml``)."""
-    text = resources.files("kinechain.data").joinpath("skeleton.toml").read_text()
-    return tomllib.loads(text)
+    return read_toml("skeleton.toml")
 
 
 def _mirror(v) -> np.ndarray:

@@ -23,15 +23,14 @@ User parameters, per muscle group (a trailing ``_r`` or ``_l`` selects one side)
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 
 import numpy as np
 
+from ._data import read_csv
 from ._validation import as_finite_array
 from .kinematics import _ANCESTORS, _JOINT_COLUMNS, Frames
 from .topology import BODIES, COORDINATES
@@ -110,11 +109,6 @@ class MuscleSet:
             ) from None
 
 
-def _csv_rows(name: str) -> list[dict[str, str]]:
-    text = resources.files("kinechain.data").joinpath(name).read_text()
-    return list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
-
-
 def build_muscles(scale: Mapping[str, float], neutral: Frames, generic: Frames) -> MuscleSet:
     """Muscle lines scaled to a subject.
 
@@ -136,9 +130,9 @@ def build_muscles(scale: Mapping[str, float], neutral: Frames, generic: Frames) 
         "tibia": scale["tibia"],
         "calcn": scale["foot"],
     }
-    params = {r["muscle"]: r for r in _csv_rows("muscles.csv")}
+    params = {r["muscle"]: r for r in read_csv("muscles.csv")}
     paths: dict[str, list[tuple[str, np.ndarray]]] = {}
-    for r in sorted(_csv_rows("muscle_paths.csv"), key=lambda r: (r["muscle"], int(r["point"]))):
+    for r in sorted(read_csv("muscle_paths.csv"), key=lambda r: (r["muscle"], int(r["point"]))):
         local = body_scale[r["body"]] * np.array([float(r["x"]), float(r["y"]), float(r["z"])])
         paths.setdefault(r["muscle"], []).append((r["body"], local))
     lines = []  # (base name, groups, fmax, lopt, lts, pennation, [(body, local)] right side)
@@ -206,7 +200,7 @@ def _trunk_lines(pelvis_scale: float, neutral: Frames) -> list:
     """
     vertebrae = ("L5", "L4", "L3", "L2", "L1")
     out = []
-    for r in _csv_rows("trunk_muscles.csv"):
+    for r in read_csv("trunk_muscles.csv"):
         lower = pelvis_scale * np.array([float(r["pelvis_x"]), float(r["pelvis_z"])])
         upper = pelvis_scale * np.array([float(r["thorax_x"]), float(r["thorax_z"])])
         path = [("sacrum", np.array([lower[0], 0.0, lower[1]]))]

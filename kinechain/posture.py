@@ -20,15 +20,13 @@ exact constraint Jacobians, no loop over postures; see ``docs/model.md``.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from ._data import read_toml
 from ._validation import as_finite_array, check_choice
 from .anthropometry import GRAVITY
 from .clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
@@ -121,10 +119,9 @@ STEP_TOLERANCE = 1e-9
 MAX_ITERATIONS = 40
 
 
-@cache
 def stiffness_data() -> dict:
     """Stiffness constants and their sources (``data/stiffness.toml``)."""
-    return tomllib.loads(resources.files("kinechain.data").joinpath("stiffness.toml").read_text())
+    return read_toml("stiffness.toml")
 
 
 @dataclass(frozen=True)
