@@ -233,7 +233,7 @@ def coordinate_array(coordinates, n: int | None = None) -> np.ndarray:
         for i, name in enumerate(COORDINATES):
             units = "m" if name in TRANSLATIONS else "degrees"
             q[:, i] = as_finite_array(name, arr[:, i], *COORDINATE_RANGES[name], units)
-    angles = [i for i, c in enumerate(COORDINATES) if c not in ("pelvis_tx", "pelvis_ty", "pelvis_tz")]
+    angles = [i for i, c in enumerate(COORDINATES) if c not in TRANSLATIONS]
     q[:, angles] = np.radians(q[:, angles])
     return q
 

@@ -324,6 +324,11 @@ def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: n
     return np.where(muscles.length_dependent, np.sqrt(along**2 + height**2) / lopt, 1.0)
 
 
+def pennation_cosine(muscles: MuscleSet, normalized_length: np.ndarray) -> np.ndarray:
+    """Cosine of the pennation angle at a normalized fibre length (constant muscle thickness)."""
+    return np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / normalized_length) ** 2, 0))
+
+
 def group_factors(
     muscles: MuscleSet, values: Mapping[str, object] | None, parameter: str, bounds: tuple[float, float]
 ) -> tuple[dict[str, np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:

@@ -39,6 +39,7 @@ from .muscles import (
     group_factors,
     normalized_fiber_length,
     path_geometry,
+    pennation_cosine,
 )
 from .statics import (
     EQUILIBRIUM,
@@ -417,8 +418,11 @@ def _holding_deficit(problem: _Problem, frames: Frames) -> np.ndarray:
     length = sharing.geometry.length
     tight = normalized_fiber_length(muscles, length, cond.tightness)
     loose = normalized_fiber_length(muscles, length, typical)
-    cos_penn = np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / loose) ** 2, 0))
-    extra = muscles.max_isometric_force * (force_length_passive(tight) - force_length_passive(loose)) * cos_penn
+    extra = (
+        muscles.max_isometric_force
+        * (force_length_passive(tight) - force_length_passive(loose))
+        * pennation_cosine(muscles, loose)
+    )
     return deficit - np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm)
 
 

@@ -115,11 +115,10 @@ def simulate(
         "load_mass": load_mass,
         "load_distance": load_distance,
     }
+    for name, value in (("strength", strength), ("tightness", tightness)):
+        if value is not None and not isinstance(value, Mapping):
+            raise ValueError(f"{name} must be a mapping of muscle group to value; got {value!r}")
     muscle_params = {"strength": dict(strength or {}), "tightness": dict(tightness or {})}
-    if strength is not None and not isinstance(strength, Mapping):
-        raise ValueError(f"strength must be a mapping of muscle group to value; got {strength!r}")
-    if tightness is not None and not isinstance(tightness, Mapping):
-        raise ValueError(f"tightness must be a mapping of muscle group to value; got {tightness!r}")
     # dimensions: every 1-D array input, in argument order
     dims: dict[str, np.ndarray] = {}
     for name, value in scalars.items():

@@ -239,7 +239,7 @@ def equilibrium_axes(frames: Frames) -> np.ndarray:
     Hip and knee rows are the coordinates' partial angular velocities (so the projections are
     generalized forces); lumbar rows are the disc-frame axes.
     """
-    from .topology import COORDINATES, joint_coordinates
+    from .topology import joint_coordinates
 
     rows = []
     for joint, name in EQUILIBRIUM:
@@ -249,7 +249,6 @@ def equilibrium_axes(frames: Frames) -> np.ndarray:
         else:
             body = JOINTS[joint]
             k = joint_coordinates(body).index(name)
-            assert name in COORDINATES
             rows.append(frames.joint_axes[:, BODIES.index(body), :, k])
     return np.stack(rows, axis=1)
 
@@ -444,7 +443,13 @@ def muscle_equilibrium(model, frames: Frames, task, cond, tightness: np.ndarray,
     tightness : ndarray (n, M)
         Tendon slack shortening used for the passive forces (optimal fibre lengths).
     """
-    from .muscles import force_length_active, force_length_passive, normalized_fiber_length, path_geometry
+    from .muscles import (
+        force_length_active,
+        force_length_passive,
+        normalized_fiber_length,
+        path_geometry,
+        pennation_cosine,
+    )
 
     muscles = model.muscles
     loads = external_loads(model, frames, cond.load_mass, cond.load_distance)
@@ -457,7 +462,7 @@ def muscle_equilibrium(model, frames: Frames, task, cond, tightness: np.ndarray,
     )
     per_newton = muscle_joint_moments(geometry, frames)
     length = normalized_fiber_length(muscles, geometry.length, tightness)
-    cos_penn = np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / length) ** 2, 0))
+    cos_penn = pennation_cosine(muscles, length)
     capacity = cond.strength * muscles.max_isometric_force * force_length_active(length) * cos_penn
     passive = muscles.max_isometric_force * force_length_passive(length) * cos_penn
     act, reserve, converged = share_forces(

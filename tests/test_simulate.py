@@ -61,6 +61,7 @@ def test_unconverged_cases_have_no_finite_looking_loads(model):
         {"strength": {"no_such_group": 1.0}},
         {"knee_valgus_r": float("nan")},
         {"knee_valgus_r": np.zeros((2, 2))},
+        {"strength": "gluteus_medius"},
     ],
 )
 def test_bad_input_raises_value_error(model, kwargs):
