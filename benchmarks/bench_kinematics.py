@@ -11,7 +11,8 @@ import time
 import numpy as np
 
 import kinechain as kc
-from kinechain.kinematics import body_frames, coordinate_array
+from kinechain.body.chain import body_frames
+from kinechain.mechanics.kinematics import coordinate_array
 
 
 def _best(fn, repeat: int = 3) -> float:

@@ -54,6 +54,7 @@ def bench_simulate(model, n_side: int) -> None:
 
 def bench_force_sharing(model, n: int) -> None:
     from kinechain.muscles import force_length_active, normalized_fiber_length, path_geometry
+
     from kinechain.statics import (
         EQUILIBRIUM,
         equilibrium_axes,

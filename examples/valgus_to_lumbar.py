@@ -20,11 +20,11 @@ def main() -> None:
             print(f"  {name:<26}" + "".join(f"{v:8.2f}" for v in pose[name]))
 
     pose = kc.propagate(model, knee_valgus_r=10.0, femoral_ir_r=None)
-    ratios = kc.coupling(model, pose, inputs=["knee_valgus_r"], outputs=["hip_adduction_r", "lumbar_torsion"])
+    ratios = kc.coupling(pose, inputs=["knee_valgus_r"], outputs=["hip_adduction_r", "lumbar_torsion"])
     print("coupling at 10 degrees of valgus (deg/deg):")
-    print(ratios.sel(pose=0).to_pandas())
+    print(ratios.to_pandas())
 
-    ds = kc.simulate(model=model, knee_valgus_r=10.0, strength={"gluteus_medius": np.linspace(0.2, 1.0, 3)})
+    ds = kc.simulate(model, knee_valgus_r=10.0, strength={"gluteus_medius": np.linspace(0.2, 1.0, 3)})
     print("L5/S1 compression (N) by gluteus medius strength:")
     print(ds["l5s1_compression"].to_pandas())
 

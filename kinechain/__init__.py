@@ -3,15 +3,21 @@
 Knee valgus and femoral internal rotation, propagated through foot, tibia, femur and pelvis
 (both legs closing through the pelvis) into pelvic tilt, obliquity and rotation, lumbar torsion,
 and lumbar compression and shear.
+
+Layers, each importing only those below it: :mod:`kinechain.variables` and
+:mod:`kinechain.batch` (the declared vocabulary and the batch-shape rule), :mod:`kinechain.body`
+(what the body is), :mod:`kinechain.mechanics` (kinematics, muscles, loads),
+:mod:`kinechain.posture` (``propagate``, ``coupling``), :mod:`kinechain.statics`,
+:mod:`kinechain.study` (``simulate``), and the command line.
 """
 
 from ._version import __version__
-from .anthropometry import Subject
-from .kinematics import forward_kinematics
-from .model import Model
+from .body.anthropometry import Subject
+from .body.model import Model
+from .mechanics.kinematics import forward_kinematics
 from .posture import Pose, coupling, propagate
-from .simulate import simulate
 from .statics import Loads, statics
+from .study.simulate import simulate
 
 __all__ = [
     "Loads",

@@ -6,9 +6,11 @@ import click
 import numpy as np
 
 from ._version import __version__
-from .anthropometry import Subject
-from .kinematics import forward_kinematics
-from .model import Model
+from .body.anthropometry import Subject
+from .body.model import Model
+from .mechanics.kinematics import forward_kinematics
+from .study.simulate import simulate
+from .variables import SEXES, SUBJECT_PARAMETERS
 
 
 def _table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:
@@ -67,13 +69,11 @@ def chain_report(model: Model) -> str:
 def scenario_report(model: Model) -> str:
     """Posture and lumbar loads in double stance and a single-leg squat, with and without 10°
     of right knee valgus and a weak gluteus medius (strength 0.4)."""
-    from .simulate import simulate
-
     rows = []
     for task, extra in (("double_stance", {}), ("single_leg_squat_r", {"knee_flexion": 60.0})):
         for valgus in (0.0, 10.0):
             for weak in (1.0, 0.4):
-                ds = simulate(model=model, task=task, knee_valgus_r=valgus, strength={"gluteus_medius": weak}, **extra)
+                ds = simulate(model, task=task, knee_valgus_r=valgus, strength={"gluteus_medius": weak}, **extra)
                 flag = "" if bool(ds["feasible"]) else " *"
                 rows.append(
                     (
@@ -112,9 +112,9 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--mass", default=70.0, show_default=True, help="Body mass (kg).")
-@click.option("--height", default=1.75, show_default=True, help="Stature (m).")
-@click.option("--sex", type=click.Choice(["male", "female"]), default="male", show_default=True)
+@click.option("--mass", default=SUBJECT_PARAMETERS["mass"].default, show_default=True, help="Body mass (kg).")
+@click.option("--height", default=SUBJECT_PARAMETERS["height"].default, show_default=True, help="Stature (m).")
+@click.option("--sex", type=click.Choice(SEXES), default=SEXES[0], show_default=True)
 def demo(mass: float, height: float, sex: str) -> None:
     """Print the default subject's chain, then posture and lumbar loads in double stance and a
     single-leg squat, with and without knee valgus and a weak gluteus medius."""

@@ -5,7 +5,17 @@ from hypothesis import HealthCheck, settings
 
 import kinechain as kc
 
-settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Deterministic: the same examples on every run and machine, no replay of a local example database.
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# Exploration: fresh random examples (HYPOTHESIS_PROFILE=explore); failures found here are real.
+settings.register_profile("explore", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 

@@ -1,11 +1,11 @@
 """Hypothesis strategies for postures within the model's coordinate ranges."""
 
 import numpy as np
+import xarray as xr
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from kinechain.model import COORDINATE_RANGES
-from kinechain.topology import COORDINATES
+from kinechain.body.topology import COORDINATE_RANGES, COORDINATES
 
 # Physiological sub-ranges (degrees) so that postures stay well inside each coordinate's range.
 _SPAN = {name: (0.6 * lo, 0.6 * hi) for name, (lo, hi) in COORDINATE_RANGES.items()}
@@ -33,3 +33,8 @@ def mirror_coordinates(q: np.ndarray) -> np.ndarray:
     for name in ("pelvis_list", "pelvis_rotation", "pelvis_tz", "lumbar_bending", "lumbar_rotation"):
         out[:, COORDINATES.index(name)] *= -1
     return out
+
+
+def paired(values, dim: str = "sample") -> xr.DataArray:
+    """Values along a shared dimension: inputs given this way are paired, not crossed."""
+    return xr.DataArray(np.asarray(values, dtype=float), dims=dim)

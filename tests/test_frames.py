@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.spatial.transform import Rotation
 
-from kinechain.frames import JOINT_SIGNS, joint_angles, joint_rotation, mirror_matrix, relative_rotation
+from kinechain.body.rotations import JOINT_SIGNS, joint_angles, joint_rotation, mirror_matrix, relative_rotation
 
 JOINTS = sorted(JOINT_SIGNS)
 # flexion and axial rotation within ±170°, ab/adduction within ±80° (away from gimbal lock)

@@ -4,9 +4,10 @@ from hypothesis import given
 from strategies import mirror_coordinates, postures
 
 import kinechain as kc
-from kinechain.clinical import clinical_angles
-from kinechain.kinematics import body_frames, coordinate_array, spinopelvic
-from kinechain.topology import BODIES, COORDINATES
+from kinechain.body.chain import body_frames
+from kinechain.body.topology import BODIES, COORDINATES
+from kinechain.mechanics.clinical import clinical_angles
+from kinechain.mechanics.kinematics import coordinate_array, spinopelvic
 
 
 @given(postures())
@@ -77,7 +78,7 @@ def test_jacobians_match_finite_differences(model, q_deg):
     q = coordinate_array(q_deg)
     frames = body_frames(model.p, q)
     local = np.array([[0.02, -0.1, 0.03], [0.0, 0.0, 0.0]])
-    from kinechain.clinical import clinical_angle, clinical_jacobian
+    from kinechain.mechanics.clinical import clinical_angle, clinical_jacobian
 
     for name in ("knee_fppa_r", "knee_fppa_l", "rearfoot_eversion_l", "lumbar_torsion"):
         num = _numeric_jacobian(lambda qq, name=name: clinical_angle(body_frames(model.p, qq), name), q)

@@ -7,9 +7,11 @@ from hypothesis import given, settings
 from strategies import postures
 
 import kinechain as kc
-from kinechain.kinematics import body_frames, coordinate_array
-from kinechain.muscles import GROUPS, force_length_active, force_length_passive, path_geometry
-from kinechain.topology import COORDINATES
+from kinechain.body.chain import body_frames
+from kinechain.body.topology import COORDINATES
+from kinechain.mechanics.kinematics import coordinate_array
+from kinechain.mechanics.muscles import force_length_active, force_length_passive, path_geometry
+from kinechain.variables import MUSCLE_GROUPS as GROUPS
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "moment_arms.csv"
 

@@ -2,12 +2,14 @@
 
 import numpy as np
 import pytest
+import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from strategies import paired
 
 import kinechain as kc
-from kinechain.posture import OUTPUTS
+from kinechain.variables import POSTURE_OUTPUTS as OUTPUTS
 
 LATERAL = ("pelvic_obliquity", "pelvic_rotation", "lumbar_lateral_bending", "lumbar_torsion")
 SAGITTAL = ("anterior_pelvic_tilt", "lumbar_flexion")
@@ -23,7 +25,8 @@ angles = arrays(float, 3, elements=st.floats(-12.0, 12.0))
 @settings(max_examples=10)
 @given(valgus=angles, rotation=angles)
 def test_symmetric_inputs_give_no_lateral_or_axial_motion(model, valgus, rotation):
-    pose = kc.propagate(model, valgus, valgus, rotation, rotation)
+    valgus, rotation = paired(valgus), paired(rotation)
+    pose = kc.propagate(model, knee_valgus_r=valgus, knee_valgus_l=valgus, femoral_ir_r=rotation, femoral_ir_l=rotation)
     assert pose.converged.all()
     for name in LATERAL:
         np.testing.assert_allclose(pose[name], 0.0, atol=1e-7, err_msg=name)
@@ -41,8 +44,11 @@ def test_symmetric_inputs_give_no_lateral_or_axial_motion(model, valgus, rotatio
 )
 def test_mirrored_inputs_give_mirrored_outputs(model, vr, vl, rr, rl, task, weak):
     other = {"single_stance_r": "single_stance_l", "single_leg_squat_r": "single_leg_squat_l"}.get(task, task)
-    a = kc.propagate(model, vr, vl, rr, rl, task=task, strength={"gluteus_medius_r": weak})
-    b = kc.propagate(model, vl, vr, rl, rr, task=other, strength={"gluteus_medius_l": weak})
+    vr, vl, rr, rl = (paired(x) for x in (vr, vl, rr, rl))
+    right = {"knee_valgus_r": vr, "knee_valgus_l": vl, "femoral_ir_r": rr, "femoral_ir_l": rl}
+    left = {"knee_valgus_r": vl, "knee_valgus_l": vr, "femoral_ir_r": rl, "femoral_ir_l": rr}
+    a = kc.propagate(model, task=task, strength={"gluteus_medius_r": weak}, **right)
+    b = kc.propagate(model, task=other, strength={"gluteus_medius_l": weak}, **left)
     # an input the joints cannot reach is flagged on both sides alike
     np.testing.assert_array_equal(a.converged, b.converged)
     ok = a.converged
@@ -95,7 +101,7 @@ def test_squat_valgus_as_projection_angle_rotates_hip_internally_and_twists_lumb
 def test_coupling_to_projection_valgus_matches_finite_differences(model):
     base = dict(femoral_ir_r=None, task="single_leg_squat_r", knee_flexion=60.0, valgus_measure="fppa")
     pose = kc.propagate(model, knee_valgus_r=8.0, **base)
-    ratio = kc.coupling(model, pose, inputs=["knee_valgus_r"], outputs=["hip_internal_rotation_r", "knee_fppa_r"])
+    ratio = kc.coupling(pose, inputs=["knee_valgus_r"], outputs=["hip_internal_rotation_r", "knee_fppa_r"])
     h = 1e-3
     plus, minus = (kc.propagate(model, knee_valgus_r=8.0 + d, **base) for d in (h, -h))
     np.testing.assert_allclose(ratio.sel(output="knee_fppa_r").values, 1.0, atol=1e-9)
@@ -146,7 +152,7 @@ def test_coupling_matches_finite_differences(model):
     # double stance: muscles hold it with capacity to spare, so no deficit changes with the input
     base = dict(femoral_ir_r=None)
     pose = kc.propagate(model, knee_valgus_r=6.0, **base)
-    ratio = kc.coupling(model, pose, inputs=["knee_valgus_r"], outputs=["hip_adduction_r", "lumbar_torsion"])
+    ratio = kc.coupling(pose, inputs=["knee_valgus_r"], outputs=["hip_adduction_r", "lumbar_torsion"])
     h = 1e-3
     plus = kc.propagate(model, knee_valgus_r=6.0 + h, **base)
     minus = kc.propagate(model, knee_valgus_r=6.0 - h, **base)
@@ -172,7 +178,11 @@ def test_unreachable_input_is_flagged_not_returned_as_fine(model):
         ({"tightness": {"tfl": 0.9}}, r"tightness\['tfl'\] must be within \[0, 0.5\]"),
         ({"task": "jump"}, "task must be one of"),
         ({"load_mass": 5.0}, "load_mass does not apply to task 'double_stance'"),
-        ({"knee_valgus_r": [1.0, 2.0], "femoral_ir_r": [1.0, 2.0, 3.0]}, "must broadcast"),
+        ({"knee_valgus_r": paired([1.0, 2.0]), "femoral_ir_r": paired([1.0, 2.0, 3.0])}, "must have the same length"),
+        ({"knee_valgus_r": np.zeros((2, 2))}, "a plain array must be a scalar or 1-D"),
+        ({"knee_valgus_r": []}, "knee_valgus_r is empty"),
+        ({"knee_valgus_r": [1.0, None]}, "knee_valgus_r contains None"),
+        ({"valgus": 1.0}, "unknown input 'valgus'"),
     ],
 )
 def test_bad_inputs(model, kwargs, match):
@@ -181,9 +191,14 @@ def test_bad_inputs(model, kwargs, match):
 
 
 def test_batch_shape_and_item_access(model):
-    pose = kc.propagate(model, knee_valgus_r=np.zeros((2, 3)), femoral_ir_l=np.arange(3.0))
+    pose = kc.propagate(
+        model,
+        knee_valgus_r=xr.DataArray(np.zeros((2, 3)), dims=("trial", "sample")),
+        femoral_ir_l=paired(np.arange(3.0)),
+    )
     assert pose["lumbar_torsion"].shape == (2, 3)
     assert pose["hip_rotation_l"].shape == (2, 3)
+    assert pose.to_dataset()["lumbar_torsion"].dims == ("trial", "sample")
     with pytest.raises(KeyError):
         pose["nothing"]
 
@@ -194,20 +209,20 @@ def test_public_functions_name_a_wrong_model_or_pose(model):
     with pytest.raises(ValueError, match="model must be a kinechain.Model"):
         kc.forward_kinematics(None)
     with pytest.raises(ValueError, match="pose must be a kinechain.Pose"):
-        kc.statics(model, {"q": 0})
+        kc.statics({"q": 0})
     with pytest.raises(ValueError, match="unknown input"):
-        kc.coupling(model, kc.propagate(model), inputs=["valgus"])
+        kc.coupling(kc.propagate(model), inputs=["valgus"])
 
 
 def test_chunked_solve_equals_one_batch(model, monkeypatch):
-    from kinechain import posture
+    from kinechain.posture import solver
 
     valgus = np.linspace(-10.0, 15.0, 7)
-    whole = kc.propagate(model, knee_valgus_r=valgus, femoral_ir_r=valgus / 2)
-    monkeypatch.setattr(posture, "CHUNK", 3)
-    chunked = kc.propagate(model, knee_valgus_r=valgus, femoral_ir_r=valgus / 2)
+    whole = kc.propagate(model, knee_valgus_r=paired(valgus), femoral_ir_r=paired(valgus / 2))
+    monkeypatch.setattr(solver, "CHUNK", 3)
+    chunked = kc.propagate(model, knee_valgus_r=paired(valgus), femoral_ir_r=paired(valgus / 2))
     np.testing.assert_allclose(chunked.q, whole.q, atol=1e-12)
     for name in OUTPUTS:
         np.testing.assert_allclose(chunked[name], whole[name], atol=1e-10)
-    ratios = kc.coupling(model, chunked, inputs=["knee_valgus_r"], outputs=["lumbar_torsion"])
+    ratios = kc.coupling(chunked, inputs=["knee_valgus_r"], outputs=["lumbar_torsion"])
     assert ratios.shape == (7, 1, 1)

@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 
 import kinechain as kc
-from kinechain.posture import OUTPUTS
+from kinechain.variables import POSTURE_OUTPUTS as OUTPUTS
 
 
 def test_dataset_variables_units_and_attributes(model):
-    ds = kc.simulate(model=model, task="double_stance", knee_valgus_r=10.0)
+    ds = kc.simulate(model, task="double_stance", knee_valgus_r=10.0)
     for name in OUTPUTS:
         assert ds[name].attrs["units"] == "degrees"
     for level in ("l5s1", "l4l5"):
@@ -27,13 +27,13 @@ def test_dataset_variables_units_and_attributes(model):
 
 def test_array_inputs_become_dimensions(model):
     ds = kc.simulate(
-        model=model,
+        model,
         strength={"gluteus_medius": np.linspace(0.2, 1, 3)},
         femoral_ir_r=np.array([0.0, 5.0]),
     )
     assert ds["l5s1_compression"].dims == ("femoral_ir_r", "strength_gluteus_medius")
     assert ds["muscle_force"].dims == ("femoral_ir_r", "strength_gluteus_medius", "muscle")
-    single = kc.simulate(model=model, femoral_ir_r=5.0, strength={"gluteus_medius": 0.6})
+    single = kc.simulate(model, femoral_ir_r=5.0, strength={"gluteus_medius": 0.6})
     np.testing.assert_allclose(
         ds["lumbar_torsion"].isel(femoral_ir_r=1, strength_gluteus_medius=1), single["lumbar_torsion"], atol=1e-10
     )
@@ -41,12 +41,12 @@ def test_array_inputs_become_dimensions(model):
 
 def test_ground_reaction_balances_body_weight_and_load(model):
     pose = kc.propagate(model, task="lift", trunk_flexion=30.0, load_mass=[0.0, 12.0], load_distance=0.35)
-    loads = kc.statics(model, pose)
+    loads = kc.statics(pose)
     np.testing.assert_allclose(loads.ground_reaction_force[:, 1], (70.0 + np.array([0.0, 12.0])) * 9.80665)
 
 
 def test_unconverged_cases_have_no_finite_looking_loads(model):
-    ds = kc.simulate(model=model, femoral_ir_r=np.array([0.0, 44.0]))
+    ds = kc.simulate(model, femoral_ir_r=np.array([0.0, 44.0]))
     assert ds["converged"].values.tolist() == [True, False]
     assert not ds["feasible"].values[1]
     assert np.isnan(ds["l5s1_compression"].values[1])
@@ -66,4 +66,4 @@ def test_unconverged_cases_have_no_finite_looking_loads(model):
 )
 def test_bad_input_raises_value_error(model, kwargs):
     with pytest.raises(ValueError):
-        kc.simulate(model=model, **kwargs)
+        kc.simulate(model, **kwargs)

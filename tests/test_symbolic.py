@@ -1,14 +1,17 @@
 """The generated numpy code against the sympy derivation it comes from."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import sympy as sp
 import sympy.physics.mechanics as me
 
-from kinechain import _generated_kinematics as generated
-from kinechain import symbolic
-from kinechain.kinematics import body_frames
-from kinechain.topology import BODIES, COORDINATES
+from kinechain.body import _generated_kinematics as generated
+from kinechain.body import symbolic
+from kinechain.body.chain import body_frames
+from kinechain.body.topology import BODIES, COORDINATES
+from kinechain.mechanics import _generated_curves
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +52,15 @@ def test_generated_module_sizes():
     assert generated.N_COORDINATES == len(COORDINATES)
     assert generated.N_PARAMETERS == len(symbolic.parameter_names())
     assert generated.N_BODIES == len(BODIES)
+
+
+def test_generated_modules_equal_what_the_derivation_writes():
+    assert Path(generated.__file__).read_text() == symbolic.generate_source()
+    assert Path(_generated_curves.__file__).read_text() == symbolic.generate_curves_source()
+
+
+def test_generated_force_length_curves_match_sympy():
+    x = np.linspace(0.3, 1.8, 31)
+    for name, expr in symbolic.force_length_curves().items():
+        direct = sp.lambdify(sorted(expr.free_symbols, key=str), expr, "numpy")
+        np.testing.assert_allclose(getattr(_generated_curves, name)(x), direct(x), rtol=1e-14)

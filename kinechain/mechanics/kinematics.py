@@ -1,9 +1,4 @@
-"""Forward kinematics over a batch of postures, and geometric Jacobians.
-
-The generated module :mod:`kinechain._generated_kinematics` (from :mod:`kinechain.symbolic`)
-gives every joint's local transform and partial angular velocities; this module composes them
-down the tree, one body at a time for the whole batch at once (no loop over postures).
-"""
+"""Forward kinematics for users: coordinates in degrees → frames, landmarks and clinical angles."""
 
 from __future__ import annotations
 
@@ -12,134 +7,11 @@ from types import MappingProxyType
 
 import numpy as np
 
-from . import _generated_kinematics as generated
-from .topology import BODIES, COORDINATES, LUMBAR_LEVELS, PARENTS, joint_coordinates
-
-_INDEX = {b: i for i, b in enumerate(BODIES)}
-_PARENT_INDEX = tuple(-1 if PARENTS[b] == "ground" else _INDEX[PARENTS[b]] for b in BODIES)
-_JOINT_COLUMNS = tuple(tuple(COORDINATES.index(c) for c in joint_coordinates(b)) for b in BODIES)
-_TRANSLATION_COLUMNS = tuple(COORDINATES.index(c) for c in ("pelvis_tx", "pelvis_ty", "pelvis_tz"))
-#: Bodies on the path from the pelvis to each body (inclusive), as indices.
-_ANCESTORS = []
-for _b in range(len(BODIES)):
-    chain, k = [], _b
-    while k >= 0:
-        chain.append(k)
-        k = _PARENT_INDEX[k]
-    _ANCESTORS.append(tuple(reversed(chain)))
-_ANCESTORS = tuple(_ANCESTORS)
-
-
-@dataclass(frozen=True)
-class Frames:
-    """Segment frames of a batch of postures, in ground (the output of :func:`body_frames`).
-
-    Attributes
-    ----------
-    origins : ndarray, shape (n, n_bodies, 3)
-        Body origins in ground (m).
-    rotations : ndarray, shape (n, n_bodies, 3, 3)
-        Orientation matrices; column ``k`` is the body's ``k``-th axis in ground.
-    joint_axes : ndarray, shape (n, n_bodies, 3, 3)
-        Column ``k`` is the ground-frame partial angular velocity of the body's own joint with
-        respect to its ``k``-th coordinate (zero-padded), i.e. the joint axis scaled by the
-        coordinate's share (lumbar levels).
-    """
-
-    origins: np.ndarray
-    rotations: np.ndarray
-    joint_axes: np.ndarray
-
-    def index(self, body: str) -> int:
-        """Position of ``body`` in :data:`BODIES`."""
-        try:
-            return _INDEX[body]
-        except KeyError:
-            raise ValueError(f"body must be one of {list(BODIES)}; got {body!r}") from None
-
-    def point(self, body: str, local: np.ndarray) -> np.ndarray:
-        """Ground positions (n, ..., 3) of points given in ``body``'s frame (..., 3) (m)."""
-        i = self.index(body)
-        local = np.asarray(local, dtype=float)
-        return self.origins[:, i].reshape((-1,) + (1,) * (local.ndim - 1) + (3,)) + np.einsum(
-            "nij,...j->n...i", self.rotations[:, i], local
-        )
-
-    def axis(self, body: str, k: int) -> np.ndarray:
-        """Ground direction (n, 3) of ``body``'s axis ``k`` (0 = X anterior, 1 = Y superior, 2 = Z)."""
-        return self.rotations[:, self.index(body), :, k]
-
-    def point_jacobian(self, body: str, points: np.ndarray) -> np.ndarray:
-        """Jacobian of ground points fixed in ``body`` with respect to the coordinates.
-
-        Parameters
-        ----------
-        body : str
-        points : ndarray, shape (n, m, 3)
-            Ground positions of the points (from :meth:`point`).
-
-        Returns
-        -------
-        ndarray, shape (n, m, 3, n_coordinates)
-            ``∂x/∂q`` in metres per radian (per metre for the pelvis translations).
-        """
-        n, m = points.shape[:2]
-        jac = np.zeros((n, m, 3, len(COORDINATES)))
-        for k in _ANCESTORS[self.index(body)]:
-            cols = _JOINT_COLUMNS[k]
-            if not cols:
-                continue
-            arm = points - self.origins[:, k, None, :]
-            axes = self.joint_axes[:, k, :, : len(cols)]  # (n, 3, c)
-            jac[..., list(cols)] += np.cross(np.moveaxis(axes, 1, 2)[:, None, :, :], arm[:, :, None, :]).transpose(
-                0, 1, 3, 2
-            )
-        jac[..., list(_TRANSLATION_COLUMNS)] += np.eye(3)
-        return jac
-
-    def angular_jacobian(self, body: str) -> np.ndarray:
-        """Jacobian (n, 3, n_coordinates) of ``body``'s angular velocity (ground components)."""
-        jac = np.zeros((self.origins.shape[0], 3, len(COORDINATES)))
-        for k in _ANCESTORS[self.index(body)]:
-            cols = _JOINT_COLUMNS[k]
-            if cols:
-                jac[..., list(cols)] += self.joint_axes[:, k, :, : len(cols)]
-        return jac
-
-
-def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
-    """Compose the local joint transforms down the tree.
-
-    Parameters
-    ----------
-    p : ndarray, shape (n_parameters,)
-        Geometric parameters (``Model.p``).
-    q : ndarray, shape (n, 25)
-        Coordinates in radians and metres.
-
-    Returns
-    -------
-    Frames
-    """
-    q = np.asarray(q, dtype=float).reshape(-1, len(COORDINATES))
-    local = generated.local_joints(q, p)  # (n, b, 21)
-    rot_local = local[..., :9].reshape(q.shape[0], len(BODIES), 3, 3)
-    trans_local = local[..., 9:12]
-    axes_local = local[..., 12:21].reshape(q.shape[0], len(BODIES), 3, 3)
-    origins = np.empty((q.shape[0], len(BODIES), 3))
-    rotations = np.empty((q.shape[0], len(BODIES), 3, 3))
-    joint_axes = np.empty_like(rotations)
-    for b, parent in enumerate(_PARENT_INDEX):
-        if parent < 0:
-            origins[:, b] = trans_local[:, b]
-            rotations[:, b] = rot_local[:, b]
-            joint_axes[:, b] = axes_local[:, b]
-            continue
-        rp = rotations[:, parent]
-        origins[:, b] = origins[:, parent] + np.einsum("nij,nj->ni", rp, trans_local[:, b])
-        rotations[:, b] = rp @ rot_local[:, b]
-        joint_axes[:, b] = rp @ axes_local[:, b]
-    return Frames(origins, rotations, joint_axes)
+from .._validation import as_finite_array
+from ..body.chain import Frames, body_frames
+from ..body.model import require_model
+from ..body.topology import COORDINATE_RANGES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE, TRANSLATIONS
+from .clinical import clinical_angles
 
 
 def landmark_positions(model, frames: Frames) -> dict[str, np.ndarray]:
@@ -153,7 +25,7 @@ def disc_normals(frames: Frames) -> dict[str, np.ndarray]:
     The L5/S1 disc sits on the sacral endplate (the sacrum's Y axis); each higher disc sits on
     the superior endplate of the vertebra below it.
     """
-    below = ("sacrum", "L5", "L4", "L3", "L2")
+    below = ("sacrum", *LUMBAR_VERTEBRAE[:-1])
     return {f"{level}_normal": frames.axis(body, 1) for level, body in zip(LUMBAR_LEVELS, below, strict=True)}
 
 
@@ -204,11 +76,8 @@ def coordinate_array(coordinates, n: int | None = None) -> np.ndarray:
     ------
     ValueError
         For an unknown name, a wrong shape, a non-finite value or a value outside
-        :data:`kinechain.model.COORDINATE_RANGES`.
+        :data:`kinechain.body.topology.COORDINATE_RANGES`.
     """
-    from ._validation import as_finite_array
-    from .model import COORDINATE_RANGES, TRANSLATIONS
-
     if isinstance(coordinates, dict | MappingProxyType):
         unknown = sorted(set(coordinates) - set(COORDINATES))
         if unknown:
@@ -255,7 +124,7 @@ class Kinematics:
     spinopelvic : dict of str to ndarray (n,)
         Pelvic incidence, pelvic tilt and sacral slope (degrees).
     angles : dict of str to ndarray (n,)
-        Clinical angles (degrees), see :mod:`kinechain.clinical`.
+        Clinical angles (degrees), see :mod:`kinechain.mechanics.clinical`.
     """
 
     q: np.ndarray
@@ -287,9 +156,6 @@ def forward_kinematics(model, coordinates=None) -> Kinematics:
     >>> kin.angles["hip_adduction_r"].round(6).tolist()
     [0.0, 10.0]
     """
-    from .clinical import clinical_angles
-    from .model import require_model
-
     require_model(model)
     coordinates = {} if coordinates is None else coordinates
     if isinstance(coordinates, dict | MappingProxyType) and "pelvis_ty" not in coordinates:

@@ -18,51 +18,12 @@ from types import MappingProxyType
 
 import numpy as np
 
-from . import topology as symbolic
-from ._data import read_toml
-from ._validation import check_choice
+from .._data import read_toml
+from .._validation import check_choice
 from .anthropometry import Subject
-from .kinematics import body_frames
-from .muscles import MuscleSet, build_muscles
-
-COORDINATES = symbolic.COORDINATES
-BODIES = symbolic.BODIES
-LUMBAR_LEVELS = symbolic.LUMBAR_LEVELS
-LUMBAR_VERTEBRAE = ("L5", "L4", "L3", "L2", "L1")
-
-#: Accepted range of every coordinate (degrees for angles, metres for translations), from the
-#: Rajagopal et al. 2016 model where it has the coordinate; knee ab/adduction and axial rotation
-#: accept ±45° (the physiological envelope is far smaller; larger inputs are errors).
-COORDINATE_RANGES = MappingProxyType(
-    {
-        "pelvis_tilt": (-90.0, 90.0),
-        "pelvis_list": (-90.0, 90.0),
-        "pelvis_rotation": (-90.0, 90.0),
-        "pelvis_tx": (-5.0, 5.0),
-        "pelvis_ty": (-1.0, 2.0),
-        "pelvis_tz": (-3.0, 3.0),
-        **{
-            f"{name}_{side}": rng
-            for side in "rl"
-            for name, rng in (
-                ("hip_flexion", (-30.0, 120.0)),
-                ("hip_adduction", (-50.0, 30.0)),
-                ("hip_rotation", (-40.0, 40.0)),
-                ("knee_angle", (-10.0, 120.0)),
-                ("knee_adduction", (-45.0, 45.0)),
-                ("knee_rotation", (-45.0, 45.0)),
-                ("ankle_angle", (-40.0, 30.0)),
-                ("subtalar_angle", (-20.0, 20.0)),
-            )
-        },
-        "lumbar_extension": (-90.0, 90.0),
-        "lumbar_bending": (-90.0, 90.0),
-        "lumbar_rotation": (-90.0, 90.0),
-    }
-)
-
-#: Coordinates measured in metres; all others are angles.
-TRANSLATIONS = ("pelvis_tx", "pelvis_ty", "pelvis_tz")
+from .chain import body_frames
+from .musculature import MuscleSet, build_muscles
+from .topology import BODIES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE, parameter_names
 
 HIP_CENTRE_METHODS = ("harrington2007", "rajagopal2016")
 
@@ -135,7 +96,7 @@ class Model:
         with OpenSim).
     parameters : Mapping[str, float]
         Geometric parameters of the generated kinematics (m, rad, 1), by
-        :func:`kinechain.symbolic.parameter_names`.
+        :func:`kinechain.body.symbolic.parameter_names`.
     scale : Mapping[str, float]
         Scale factor applied to each body's generic geometry (1).
     landmarks : Mapping[str, tuple[str, ndarray]]
@@ -409,6 +370,6 @@ def _geometry(scale: dict[str, float], hip_centre: str):
         for level, frac in zip(LUMBAR_LEVELS, rom / rom.sum(), strict=True):
             params[f"{level}_{motion}_fraction"] = float(frac)
 
-    p = np.array([params[n] for n in symbolic.parameter_names()])
+    p = np.array([params[n] for n in parameter_names()])
     p.setflags(write=False)
     return p, params, hjc, heights

@@ -1,10 +1,12 @@
 """Names and structure of the chain: coordinates, bodies, the tree, and the parameter vector.
 
-Kept free of sympy so that ``import kinechain`` stays fast; :mod:`kinechain.symbolic` derives the
+Kept free of sympy so that ``import kinechain`` stays fast; :mod:`kinechain.body.symbolic` derives the
 chain from these names.
 """
 
 from __future__ import annotations
+
+from types import MappingProxyType
 
 #: Generalized coordinates, in the order of the ``q`` vector (radians and metres).
 COORDINATES: tuple[str, ...] = (
@@ -33,8 +35,45 @@ COORDINATES: tuple[str, ...] = (
     "lumbar_rotation",
 )
 
+#: Coordinates measured in metres; all others are angles.
+TRANSLATIONS: tuple[str, ...] = ("pelvis_tx", "pelvis_ty", "pelvis_tz")
+
 #: Lumbar motion segments from the sacrum up; each rotates the vertebra above it.
 LUMBAR_LEVELS: tuple[str, ...] = ("l5s1", "l4l5", "l3l4", "l2l3", "l1l2")
+#: The vertebra above each level of :data:`LUMBAR_LEVELS`.
+LUMBAR_VERTEBRAE: tuple[str, ...] = ("L5", "L4", "L3", "L2", "L1")
+
+#: Accepted range of every coordinate (degrees for angles, metres for translations), from the
+#: Rajagopal et al. 2016 model where it has the coordinate; knee ab/adduction and axial rotation
+#: accept ±45° (the physiological envelope is far smaller; larger inputs are errors).
+COORDINATE_RANGES = MappingProxyType(
+    {
+        "pelvis_tilt": (-90.0, 90.0),
+        "pelvis_list": (-90.0, 90.0),
+        "pelvis_rotation": (-90.0, 90.0),
+        "pelvis_tx": (-5.0, 5.0),
+        "pelvis_ty": (-1.0, 2.0),
+        "pelvis_tz": (-3.0, 3.0),
+        **{
+            f"{name}_{side}": rng
+            for side in "rl"
+            for name, rng in (
+                ("hip_flexion", (-30.0, 120.0)),
+                ("hip_adduction", (-50.0, 30.0)),
+                ("hip_rotation", (-40.0, 40.0)),
+                ("knee_angle", (-10.0, 120.0)),
+                ("knee_adduction", (-45.0, 45.0)),
+                ("knee_rotation", (-45.0, 45.0)),
+                ("ankle_angle", (-40.0, 30.0)),
+                ("subtalar_angle", (-20.0, 20.0)),
+            )
+        },
+        "lumbar_extension": (-90.0, 90.0),
+        "lumbar_bending": (-90.0, 90.0),
+        "lumbar_rotation": (-90.0, 90.0),
+    }
+)
+
 
 #: Segments (bodies) whose frames the generated code returns, in order.
 BODIES: tuple[str, ...] = (

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from types import MappingProxyType
 
-from ._data import read_csv
-from ._validation import check_choice, check_number
+from .._data import read_csv
+from .._validation import check_choice, check_number
+from ..variables import SEXES, SUBJECT_PARAMETERS
 
 #: Stature of de Leva's reference subjects (m).
 REFERENCE_STATURE = MappingProxyType({"male": 1.741, "female": 1.735})
@@ -29,11 +30,6 @@ HEAD_ARMS_TRUNK = (
     "hand",
     "hand",
 )
-
-#: Accepted ranges of the subject parameters.
-MASS_RANGE = (20.0, 250.0)  # kg
-HEIGHT_RANGE = (1.0, 2.3)  # m
-SEXES = ("male", "female")
 
 
 @dataclass(frozen=True)
@@ -80,11 +76,13 @@ class Subject:
     Parameters
     ----------
     mass : float
-        Body mass (kg), within [20, 250].
+        Body mass (kg).
     height : float
-        Stature (m), within [1.0, 2.3].
+        Stature (m).
     sex : {"male", "female"}
         Selects de Leva's male or female table.
+
+    Ranges and defaults: :data:`kinechain.variables.SUBJECT_PARAMETERS`.
 
     Examples
     --------
@@ -93,14 +91,14 @@ class Subject:
     9.91
     """
 
-    mass: float = 70.0
-    height: float = 1.75
-    sex: str = "male"
+    mass: float = SUBJECT_PARAMETERS["mass"].default
+    height: float = SUBJECT_PARAMETERS["height"].default
+    sex: str = SEXES[0]
     segments: MappingProxyType = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "mass", check_number("mass", self.mass, *MASS_RANGE, "kg"))
-        object.__setattr__(self, "height", check_number("height", self.height, *HEIGHT_RANGE, "m"))
+        for name, v in SUBJECT_PARAMETERS.items():
+            object.__setattr__(self, name, check_number(name, getattr(self, name), *v.range, v.units))
         check_choice("sex", self.sex, SEXES)
         object.__setattr__(self, "segments", MappingProxyType(self._scale_segments()))
 

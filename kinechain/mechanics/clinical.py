@@ -37,8 +37,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from .frames import JOINT_SIGNS, joint_angles, relative_rotation
-from .kinematics import Frames
+from ..body.chain import Frames
+from ..body.rotations import JOINT_SIGNS, joint_angles, relative_rotation
 
 #: name → (child, parent, JCS joint for side signs, component 0/1/2 = Z/X/Y, sign)
 _DEFINITIONS: dict[str, tuple[str, str, str, int, float]] = {

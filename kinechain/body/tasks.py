@@ -21,23 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._validation import check_choice
-
-TASKS = (
-    "double_stance",
-    "single_stance_r",
-    "single_stance_l",
-    "single_leg_squat_r",
-    "single_leg_squat_l",
-    "forward_bend",
-    "lift",
-)
-
-#: Accepted ranges of the task parameters.
-KNEE_FLEXION_RANGE = (0.0, 100.0)  # degrees
-TRUNK_FLEXION_RANGE = (-30.0, 90.0)  # degrees
-LOAD_MASS_RANGE = (0.0, 50.0)  # kg
-LOAD_DISTANCE_RANGE = (0.0, 0.8)  # m
+from .._validation import check_choice
+from ..variables import TASKS
 
 
 @dataclass(frozen=True)

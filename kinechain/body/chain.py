@@ -1,0 +1,145 @@
+"""Segment frames of a batch of postures: the chain composed down the tree, and its Jacobians.
+
+The generated module :mod:`kinechain.body._generated_kinematics` (from
+:mod:`kinechain.body.symbolic`) gives every joint's local transform and partial angular
+velocities; :func:`body_frames` composes them down the tree, one body at a time for the whole
+batch at once (no loop over postures).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _generated_kinematics as generated
+from .topology import BODIES, COORDINATES, PARENTS, TRANSLATIONS, joint_coordinates
+
+_INDEX = {b: i for i, b in enumerate(BODIES)}
+PARENT_INDEX = tuple(-1 if PARENTS[b] == "ground" else _INDEX[PARENTS[b]] for b in BODIES)
+JOINT_COLUMNS = tuple(tuple(COORDINATES.index(c) for c in joint_coordinates(b)) for b in BODIES)
+_TRANSLATION_COLUMNS = tuple(COORDINATES.index(c) for c in TRANSLATIONS)
+
+
+def _ancestors(body: int) -> tuple[int, ...]:
+    path = []
+    while body >= 0:
+        path.append(body)
+        body = PARENT_INDEX[body]
+    return tuple(reversed(path))
+
+
+#: Bodies on the path from the pelvis to each body (inclusive), as indices.
+ANCESTORS = tuple(_ancestors(b) for b in range(len(BODIES)))
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Segment frames of a batch of postures, in ground (the output of :func:`body_frames`).
+
+    Attributes
+    ----------
+    origins : ndarray, shape (n, n_bodies, 3)
+        Body origins in ground (m).
+    rotations : ndarray, shape (n, n_bodies, 3, 3)
+        Orientation matrices; column ``k`` is the body's ``k``-th axis in ground.
+    joint_axes : ndarray, shape (n, n_bodies, 3, 3)
+        Column ``k`` is the ground-frame partial angular velocity of the body's own joint with
+        respect to its ``k``-th coordinate (zero-padded), i.e. the joint axis scaled by the
+        coordinate's share (lumbar levels).
+    """
+
+    origins: np.ndarray
+    rotations: np.ndarray
+    joint_axes: np.ndarray
+
+    def index(self, body: str) -> int:
+        """Position of ``body`` in :data:`BODIES`."""
+        try:
+            return _INDEX[body]
+        except KeyError:
+            raise ValueError(f"body must be one of {list(BODIES)}; got {body!r}") from None
+
+    def point(self, body: str, local: np.ndarray) -> np.ndarray:
+        """Ground positions (n, ..., 3) of points given in ``body``'s frame (..., 3) (m)."""
+        i = self.index(body)
+        local = np.asarray(local, dtype=float)
+        return self.origins[:, i].reshape((-1,) + (1,) * (local.ndim - 1) + (3,)) + np.einsum(
+            "nij,...j->n...i", self.rotations[:, i], local
+        )
+
+    def axis(self, body: str, k: int) -> np.ndarray:
+        """Ground direction (n, 3) of ``body``'s axis ``k`` (0 = X anterior, 1 = Y superior, 2 = Z)."""
+        return self.rotations[:, self.index(body), :, k]
+
+    def point_jacobian(self, body: str, points: np.ndarray) -> np.ndarray:
+        """Jacobian of ground points fixed in ``body`` with respect to the coordinates.
+
+        Parameters
+        ----------
+        body : str
+        points : ndarray, shape (n, m, 3)
+            Ground positions of the points (from :meth:`point`).
+
+        Returns
+        -------
+        ndarray, shape (n, m, 3, n_coordinates)
+            ``∂x/∂q`` in metres per radian (per metre for the pelvis translations).
+        """
+        n, m = points.shape[:2]
+        jac = np.zeros((n, m, 3, len(COORDINATES)))
+        for k in ANCESTORS[self.index(body)]:
+            cols = JOINT_COLUMNS[k]
+            if not cols:
+                continue
+            arm = points - self.origins[:, k, None, :]
+            axes = self.joint_axes[:, k, :, : len(cols)]  # (n, 3, c)
+            jac[..., list(cols)] += np.cross(np.moveaxis(axes, 1, 2)[:, None, :, :], arm[:, :, None, :]).transpose(
+                0, 1, 3, 2
+            )
+        jac[..., list(_TRANSLATION_COLUMNS)] += np.eye(3)
+        return jac
+
+    def angular_jacobian(self, body: str) -> np.ndarray:
+        """Jacobian (n, 3, n_coordinates) of ``body``'s angular velocity (ground components)."""
+        jac = np.zeros((self.origins.shape[0], 3, len(COORDINATES)))
+        for k in ANCESTORS[self.index(body)]:
+            cols = JOINT_COLUMNS[k]
+            if cols:
+                jac[..., list(cols)] += self.joint_axes[:, k, :, : len(cols)]
+        return jac
+
+
+def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
+    """Compose the local joint transforms down the tree.
+
+    Parameters
+    ----------
+    p : ndarray, shape (n_parameters,)
+        Geometric parameters (``Model.p``).
+    q : ndarray, shape (n, 25)
+        Coordinates in radians and metres.
+
+    Returns
+    -------
+    Frames
+    """
+    q = np.asarray(q, dtype=float).reshape(-1, len(COORDINATES))
+    local = generated.local_joints(q, p)  # (n, b, 21)
+    rot_local = local[..., :9].reshape(q.shape[0], len(BODIES), 3, 3)
+    trans_local = local[..., 9:12]
+    axes_local = local[..., 12:21].reshape(q.shape[0], len(BODIES), 3, 3)
+    origins = np.empty((q.shape[0], len(BODIES), 3))
+    rotations = np.empty((q.shape[0], len(BODIES), 3, 3))
+    joint_axes = np.empty_like(rotations)
+    for b, parent in enumerate(PARENT_INDEX):
+        if parent < 0:
+            origins[:, b] = trans_local[:, b]
+            rotations[:, b] = rot_local[:, b]
+            joint_axes[:, b] = axes_local[:, b]
+            continue
+        rp = rotations[:, parent]
+        origins[:, b] = origins[:, parent] + np.einsum("nij,nj->ni", rp, trans_local[:, b])
+        rotations[:, b] = rp @ rot_local[:, b]
+        joint_axes[:, b] = rp @ axes_local[:, b]
+    return Frames(origins, rotations, joint_axes)

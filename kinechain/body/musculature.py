@@ -1,0 +1,194 @@
+"""The muscles of a model: lines of action, architecture, groups, and the strength/tightness parameters.
+
+Hip and thigh muscles come from Rajagopal et al. (2016) (three deep rotators and pectineus from
+gait2392, Delp et al. 1990), lumbar muscles from a documented simplified set; see
+``data/MUSCLES_NOTES.md``. Each muscle is a line through path points fixed in segment frames
+(straight segments, no wrapping surfaces), scaled with the segment it is attached to.
+
+User parameters, per muscle group (a trailing ``_r`` or ``_l`` selects one side), declared in
+:mod:`kinechain.variables`:
+
+``strength``
+    Factor on maximum isometric force (1): 1 = typical adult, 0.3 = severely weak.
+``tightness``
+    Shortening of the tendon slack length, in optimal fibre lengths (1): the fibres reach a
+    given normalized length — and passive force — that much sooner; 0 = typical.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from .._data import read_csv
+from ..variables import MUSCLE_GROUPS
+from .chain import ANCESTORS, Frames
+from .topology import BODIES, LUMBAR_VERTEBRAE
+
+
+@dataclass(frozen=True, eq=False)
+class MuscleSet:
+    """Muscle lines of a model (both sides), as arrays; immutable.
+
+    Attributes
+    ----------
+    names : tuple of str
+        Muscle line names with side suffix (``glmed1_r`` …), length M.
+    groups : Mapping[str, ndarray]
+        Group name (with ``_r``/``_l`` variants) → indices of its lines.
+    max_isometric_force : ndarray (M,)
+        N.
+    optimal_fiber_length, tendon_slack_length : ndarray (M,)
+        m.
+    pennation : ndarray (M,)
+        Pennation angle at optimal fibre length (rad).
+    point_body : ndarray (M, P) of int
+        Body index of each path point (−1 pads shorter paths).
+    point_local : ndarray (M, P, 3)
+        Path points in their body frames (m).
+    distal : ndarray (n_bodies, M, P)
+        1 where a path point lies on the body or on a body distal to it, else 0.
+    length_dependent : ndarray (M,) of bool
+        Whether force depends on fibre length. The lumbar lines have no modelled fibre length
+        (their fascicles' architecture is not represented) and act at optimal length.
+    """
+
+    names: tuple[str, ...]
+    groups: MappingProxyType
+    max_isometric_force: np.ndarray
+    optimal_fiber_length: np.ndarray
+    tendon_slack_length: np.ndarray
+    pennation: np.ndarray
+    point_body: np.ndarray
+    point_local: np.ndarray
+    distal: np.ndarray
+    length_dependent: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def group_indices(self, name: str) -> np.ndarray:
+        """Indices of the lines in group ``name`` (optionally suffixed ``_r``/``_l``)."""
+        try:
+            return self.groups[name]
+        except KeyError:
+            raise ValueError(
+                f"unknown muscle group {name!r}; known groups are {sorted(MUSCLE_GROUPS)} "
+                "(append _r or _l for one side)"
+            ) from None
+
+
+def build_muscles(scale: Mapping[str, float], neutral: Frames, generic: Frames) -> MuscleSet:
+    """Muscle lines scaled to a subject.
+
+    Path points scale with their body. Optimal fibre length and tendon slack length scale with
+    the ratio of the path length in the neutral posture to that of the source model (generic
+    geometry, its own hip joint centres) — the rule of OpenSim's scaling — so that every muscle
+    keeps its source model's normalized fibre length in the neutral posture.
+
+    Parameters
+    ----------
+    scale : Mapping[str, float]
+        Scale factor per generic body (``pelvis``, ``femur``, ``tibia``, ``foot``).
+    neutral, generic : Frames
+        Neutral-posture frames of the subject's model and of the unscaled generic model.
+    """
+    body_scale = {
+        "pelvis": scale["pelvis"],
+        "femur": scale["femur"],
+        "tibia": scale["tibia"],
+        "calcn": scale["foot"],
+    }
+    params = {r["muscle"]: r for r in read_csv("muscles.csv")}
+    paths: dict[str, list[tuple[str, np.ndarray]]] = {}
+    for r in sorted(read_csv("muscle_paths.csv"), key=lambda r: (r["muscle"], int(r["point"]))):
+        local = body_scale[r["body"]] * np.array([float(r["x"]), float(r["y"]), float(r["z"])])
+        paths.setdefault(r["muscle"], []).append((r["body"], local))
+    lines = []  # (base name, groups, fmax, lopt, lts, pennation, [(body, local)] right side)
+    for base, p in params.items():
+        path = paths[base]
+        ratio = _neutral_length(neutral, path) / _neutral_length(generic, [(b, loc / body_scale[b]) for b, loc in path])
+        lines.append(
+            (
+                base,
+                p["groups"].split(";"),
+                float(p["max_isometric_force"]),
+                float(p["optimal_fiber_length"]) * ratio,
+                float(p["tendon_slack_length"]) * ratio,
+                float(p["pennation_angle"]),
+                path,
+            )
+        )
+    lines += _trunk_lines(scale["pelvis"], neutral)
+
+    names, fmax, lopt, lts, penn, bodies, points = [], [], [], [], [], [], []
+    groups: dict[str, list[int]] = {}
+    for side in "rl":
+        flip = np.array([1.0, 1.0, 1.0 if side == "r" else -1.0])
+        for base, grp, f, lo, ls, a, path in lines:
+            index = len(names)
+            names.append(f"{base}_{side}")
+            fmax.append(f)
+            lopt.append(lo)
+            lts.append(ls)
+            penn.append(a)
+            bodies.append([BODIES.index(b if b in BODIES else f"{b}_{side}") for b, _ in path])
+            points.append([loc * flip for _, loc in path])
+            for g in grp:
+                groups.setdefault(g, []).append(index)
+                groups.setdefault(f"{g}_{side}", []).append(index)
+    n_points = max(len(b) for b in bodies)
+    point_body = np.full((len(names), n_points), -1)
+    point_local = np.zeros((len(names), n_points, 3))
+    for m, (b, pts) in enumerate(zip(bodies, points, strict=True)):
+        point_body[m, : len(b)] = b
+        point_local[m, : len(b)] = pts
+    distal = np.array(
+        [[[b >= 0 and k in ANCESTORS[b] for b in row] for row in point_body] for k in range(len(BODIES))],
+        dtype=float,
+    )
+    frozen = {k: np.array(v) for k, v in groups.items()}
+    arrays = [np.array(x, dtype=float) for x in (fmax, lopt, lts, penn)]
+    length_dependent = np.array([name.rsplit("_", 1)[0] in params for name in names])
+    for arr in [*arrays, point_body, point_local, distal, length_dependent, *frozen.values()]:
+        arr.setflags(write=False)
+    return MuscleSet(tuple(names), MappingProxyType(frozen), *arrays, point_body, point_local, distal, length_dependent)
+
+
+def _neutral_length(frames: Frames, path) -> float:
+    """Length of a right-side path (body names without side) in the first posture of ``frames``."""
+    ground = [frames.point(b if b in BODIES else f"{b}_r", loc)[0] for b, loc in path]
+    return float(sum(np.linalg.norm(b - a) for a, b in zip(ground, ground[1:], strict=False)))
+
+
+def _trunk_lines(pelvis_scale: float, neutral: Frames) -> list:
+    """Lumbar muscle lines: a sacral point and a via point in every lumbar vertebra it reaches.
+
+    A segmental muscle (multifidus, quadratus lumborum) is split into five fascicles of equal
+    force, from the sacrum to each of L5 … L1, so that it can act on each level separately.
+    """
+    vertebrae = LUMBAR_VERTEBRAE
+    out = []
+    for r in read_csv("trunk_muscles.csv"):
+        lower = pelvis_scale * np.array([float(r["pelvis_x"]), float(r["pelvis_z"])])
+        upper = pelvis_scale * np.array([float(r["thorax_x"]), float(r["thorax_z"])])
+        path = [("sacrum", np.array([lower[0], 0.0, lower[1]]))]
+        for i, body in enumerate(vertebrae, start=1):
+            x, z = lower + (upper - lower) * i / len(vertebrae)
+            k = BODIES.index(body)
+            top = BODIES.index(vertebrae[i]) if i < len(vertebrae) else None
+            height = np.linalg.norm(neutral.origins[0, top] - neutral.origins[0, k]) if top is not None else 0.04
+            path.append((body, np.array([x, height / 2, z])))
+        groups, fmax = r["groups"].split(";"), float(r["max_isometric_force"])
+        if r["segmental"] == "yes":
+            fascicles = [(f"{r['muscle']}{v}", path[: i + 2]) for i, v in enumerate(vertebrae)]
+        else:
+            fascicles = [(r["muscle"], path)]
+        for name, line in fascicles:
+            # nominal fibre length (the neutral path length); force does not depend on it
+            length = _neutral_length(neutral, line)
+            out.append((name, groups, fmax / len(fascicles), length, 0.0, 0.0, line))
+    return out

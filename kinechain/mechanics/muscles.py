@@ -1,0 +1,114 @@
+"""Muscle mechanics over a batch of postures: path lengths, moment arms, force–length curves.
+
+Moment arms follow the tendon-excursion definition, ``r = −∂L/∂q``: positive when tension in
+the muscle drives the coordinate in its positive direction (OpenSim's ``computeMomentArm``).
+
+Force–length relations are the De Groote et al. (2016) curves of
+:mod:`sympy.physics.biomechanics` (``FiberForceLengthActiveDeGroote2016``,
+``FiberForceLengthPassiveDeGroote2016``), generated once into numpy code
+(:func:`kinechain.body.symbolic.generate_curves_source`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..body.chain import JOINT_COLUMNS, Frames
+from ..body.musculature import MuscleSet
+from ..body.topology import BODIES, COORDINATES
+from . import _generated_curves as curves
+
+
+@dataclass(frozen=True)
+class PathGeometry:
+    """Muscle path geometry for a batch of postures.
+
+    Attributes
+    ----------
+    length : ndarray (n, M)
+        Musculotendon length (m).
+    moment_arm : ndarray (n, M, 25)
+        ``−∂L/∂q`` (m per rad; per m for translations, which is zero).
+    points : ndarray (n, M, P, 3)
+        Path points in ground (m); padded points repeat the insertion.
+    grad : ndarray (n, M, P, 3)
+        ``∂L/∂p_i``: unit vectors; the muscle pulls point ``i`` along ``−grad`` per newton of tension.
+    distal_moment : ndarray (n, n_bodies, M, 3)
+        Moment about each body's origin (its joint centre) that a newton of tension exerts on
+        the body and everything distal to it (m).
+    distal_force : ndarray (n, n_bodies, M, 3)
+        Force that a newton of tension exerts on the body and everything distal to it (1).
+    """
+
+    length: np.ndarray
+    moment_arm: np.ndarray
+    points: np.ndarray
+    grad: np.ndarray
+    distal_moment: np.ndarray
+    distal_force: np.ndarray
+
+
+def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
+    """Lengths and moment arms of every muscle over a batch of postures (no loop over poses)."""
+    n = frames.origins.shape[0]
+    body = muscles.point_body
+    valid = body >= 0
+    safe = np.where(valid, body, 0)
+    rot = frames.rotations[:, safe]  # (n, M, P, 3, 3)
+    pts = frames.origins[:, safe] + np.einsum("nmpij,mpj->nmpi", rot, muscles.point_local)
+    last = valid.sum(axis=1) - 1
+    insertion = pts[:, np.arange(len(muscles)), last]  # (n, M, 3)
+    pts = np.where(valid[None, :, :, None], pts, insertion[:, :, None, :])
+    seg = np.diff(pts, axis=2)  # (n, M, P-1, 3)
+    seg_len = np.linalg.norm(seg, axis=-1)
+    unit = np.divide(seg, seg_len[..., None], out=np.zeros_like(seg), where=seg_len[..., None] > 0)
+    length = seg_len.sum(axis=-1)
+    grad = np.zeros_like(pts)
+    grad[:, :, :-1] -= unit
+    grad[:, :, 1:] += unit
+    # For every joint body k: Σ_i (p_i − o_k) × g_i over the path points distal to it, as
+    # Σ p_i × g_i − o_k × Σ g_i, one batched matrix product over the muscles.
+    m, p = muscles.point_body.shape
+    both = np.concatenate([np.cross(pts, grad), grad], axis=-1)  # (n, M, P, 6)
+    sums = muscles.distal.transpose(1, 0, 2) @ both.transpose(1, 2, 0, 3).reshape(m, p, n * 6)
+    sums = sums.reshape(m, len(BODIES), n, 6).transpose(2, 1, 0, 3)  # (n, K, M, 6)
+    torque = sums[..., :3] - np.cross(frames.origins[:, :, None, :], sums[..., 3:])
+    moment = np.zeros((n, m, len(COORDINATES)))
+    for k, cols in enumerate(JOINT_COLUMNS):
+        if cols:
+            moment[..., list(cols)] -= torque[:, k] @ frames.joint_axes[:, k, :, : len(cols)]
+    return PathGeometry(length, moment, pts, grad, -torque, -sums[..., 3:])
+
+
+def force_length_active(normalized_length: np.ndarray) -> np.ndarray:
+    """Active force–length factor (1) of De Groote et al. (2016) at normalized fibre length."""
+    return curves.active(np.asarray(normalized_length, dtype=float))
+
+
+def force_length_passive(normalized_length: np.ndarray) -> np.ndarray:
+    """Passive fibre force (in units of maximum isometric force) of De Groote et al. (2016).
+
+    The published curve dips slightly below zero under the slack length; a fibre cannot push,
+    so it is clipped at zero.
+    """
+    return np.maximum(curves.passive(np.asarray(normalized_length, dtype=float)), 0.0)
+
+
+def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: np.ndarray) -> np.ndarray:
+    """Normalized fibre length (1) for a rigid tendon at constant muscle thickness.
+
+    ``tightness`` (n, M) shortens the tendon slack length by that many optimal fibre lengths.
+    Muscles without a modelled fibre length (``muscles.length_dependent`` false) are at 1.
+    """
+    lopt = muscles.optimal_fiber_length
+    slack = muscles.tendon_slack_length - tightness * lopt
+    along = np.maximum(length - slack, 1e-6)
+    height = lopt * np.sin(muscles.pennation)
+    return np.where(muscles.length_dependent, np.sqrt(along**2 + height**2) / lopt, 1.0)
+
+
+def pennation_cosine(muscles: MuscleSet, normalized_length: np.ndarray) -> np.ndarray:
+    """Cosine of the pennation angle at a normalized fibre length (constant muscle thickness)."""
+    return np.sqrt(np.maximum(1 - (np.sin(muscles.pennation) / normalized_length) ** 2, 0))

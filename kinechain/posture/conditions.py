@@ -1,0 +1,185 @@
+"""Checked inputs of a batch: every input validated against its declaration and broadcast.
+
+:func:`conditions` is the one entry of every evaluation (``propagate``, ``simulate``): it reads
+ranges, units and defaults from :mod:`kinechain.variables` and the batch-shape rule from
+:mod:`kinechain.batch`.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .._validation import check_choice
+from ..batch import Batch, broadcast
+from ..body.model import Model
+from ..body.tasks import Task, get_task
+from ..variables import INPUTS, MUSCLE_PARAMETERS, TASK_PARAMETERS, dimension_name
+
+#: How a prescribed knee valgus is measured: the tibiofemoral joint-coordinate-system angle
+#: (``"jcs"``, Grood & Suntay 1983) or the 2-D frontal-plane projection angle (``"fppa"``).
+VALGUS_MEASURES = ("jcs", "fppa")
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Checked inputs of a batch, flat over its ``n`` elements.
+
+    Attributes
+    ----------
+    model : Model
+    task : Task
+    batch : Batch
+        Dimensions and coordinates of the batch.
+    inputs : dict of str to ndarray (n,)
+        Prescribed clinical inputs (degrees); a free input is absent.
+    knee_flexion, trunk_flexion : ndarray (n,)
+        Task angles (degrees).
+    load_mass, load_distance : ndarray (n,)
+        Hand load (kg) and its distance in front of L5/S1 (m).
+    strength, tightness : ndarray (n, M)
+        Per muscle line (1).
+    valgus_measure : str
+        One of :data:`VALGUS_MEASURES`.
+    """
+
+    model: Model
+    task: Task
+    batch: Batch
+    inputs: dict
+    knee_flexion: np.ndarray
+    trunk_flexion: np.ndarray
+    load_mass: np.ndarray
+    load_distance: np.ndarray
+    strength: np.ndarray
+    tightness: np.ndarray
+    valgus_measure: str = "jcs"
+
+    @property
+    def n(self) -> int:
+        """Number of elements."""
+        return self.batch.n
+
+    def take(self, index: np.ndarray) -> Conditions:
+        """The elements ``index`` as an unlabelled flat batch (a chunk)."""
+        return replace(
+            self,
+            batch=Batch.flat(len(index)),
+            inputs={k: v[index] for k, v in self.inputs.items()},
+            **{k: getattr(self, k)[index] for k in (*TASK_PARAMETERS, "strength", "tightness")},
+        )
+
+    def input_angle(self, name: str) -> str:
+        """The clinical angle the input ``name`` prescribes."""
+        if name.startswith("knee_valgus") and self.valgus_measure == "fppa":
+            return f"knee_fppa_{name[-1]}"
+        return INPUTS[name].prescribes
+
+
+def conditions(
+    model: Model,
+    task: str,
+    inputs: Mapping[str, object],
+    strength: Mapping[str, object] | None = None,
+    tightness: Mapping[str, object] | None = None,
+    valgus_measure: str = "jcs",
+    result_bytes: int = 0,
+) -> Conditions:
+    """Validate every input and broadcast them over one batch.
+
+    Parameters
+    ----------
+    model : Model
+    task : str
+        One of :data:`kinechain.variables.TASKS`.
+    inputs : mapping
+        Clinical inputs and task parameters by name (:data:`kinechain.variables.INPUTS`,
+        :data:`kinechain.variables.TASK_PARAMETERS`); a clinical input given as ``None`` is free,
+        one not given takes its declared default.
+    strength, tightness : mapping of muscle group to value, optional
+    valgus_measure : {"jcs", "fppa"}
+    result_bytes : int
+        Memory the caller's result takes per element (bytes): a batch whose inputs and result
+        would not fit in memory is refused before anything is allocated.
+
+    Raises
+    ------
+    ValueError
+        Naming the parameter, its value and what is accepted.
+    MemoryError
+        Saying how large the result would be.
+    """
+    spec = get_task(task)
+    check_choice("valgus_measure", valgus_measure, VALGUS_MEASURES)
+    unknown = set(inputs) - set(INPUTS) - set(TASK_PARAMETERS)
+    if unknown:
+        known = [*INPUTS, *TASK_PARAMETERS]
+        raise ValueError(f"unknown input {sorted(unknown)[0]!r}; known inputs are {known}")
+    values = {}
+    for name, variable in INPUTS.items():
+        value = inputs.get(name, variable.default)
+        if value is not None:
+            values[name] = (variable, value)
+    for name, variable in TASK_PARAMETERS.items():
+        value = inputs.get(name)
+        if value is not None and task not in variable.tasks:
+            raise ValueError(f"{name} does not apply to task {task!r} (only to {list(variable.tasks)}); leave it out")
+        values[name] = (variable, variable.default if value is None else value)
+    groups, labels = {}, {}
+    for kind, mapping in (("strength", strength), ("tightness", tightness)):
+        if mapping is None:
+            continue
+        if not isinstance(mapping, Mapping):
+            raise ValueError(f"{kind} must be a mapping of muscle group to value; got {mapping!r}")
+        # bilateral groups first, so that a side-specific entry overrides them
+        for group in sorted(mapping, key=lambda g: g.endswith(("_r", "_l"))):
+            key = dimension_name(kind, group)
+            groups[key] = (kind, model.muscles.group_indices(group))
+            labels[key] = f"{kind}[{group!r}]"
+            values[key] = (MUSCLE_PARAMETERS[kind], mapping[group])
+    own = 8 * 2 * len(model.muscles)  # strength and tightness per line
+    batch, flat = broadcast(values, labels, "this request", result_bytes + own)
+
+    per_muscle = {}
+    for kind, variable in MUSCLE_PARAMETERS.items():
+        out = np.full((batch.n, len(model.muscles)), variable.default)
+        for key, (k, index) in groups.items():
+            if k == kind:
+                out[:, index] = flat[key][:, None]
+        per_muscle[kind] = out
+    return Conditions(
+        model=model,
+        task=spec,
+        batch=batch,
+        inputs={k: flat[k] for k in INPUTS if k in flat},
+        valgus_measure=valgus_measure,
+        **{k: flat[k] for k in TASK_PARAMETERS},
+        **per_muscle,
+    )
+
+
+def declare_inputs(func):
+    """Give ``func`` (which takes ``**inputs``) the declared inputs as keyword-only parameters.
+
+    The signature shown by ``help`` and ``inspect.signature`` and the docstring's table of inputs
+    are generated from :mod:`kinechain.variables`, so that no function restates them.
+    """
+    signature = inspect.signature(func)
+    params = [p for p in signature.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    declared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=v.default if name in INPUTS else None)
+        for name, v in {**INPUTS, **TASK_PARAMETERS}.items()
+    ]
+    func.__signature__ = signature.replace(parameters=params + declared)
+    lines = ["", "    Inputs (degrees, kg, m; ``None`` leaves a clinical input free to settle):", ""]
+    for name, v in {**INPUTS, **TASK_PARAMETERS}.items():
+        lo, hi = v.range
+        default = "free" if v.default is None else f"{v.default:g}"
+        where = f"; only {', '.join(v.tasks)}" if v.tasks else ""
+        sign = f", positive = {v.positive}" if v.positive else ""
+        lines.append(f"    - ``{name}``: {v.long_name}{sign}; [{lo:g}, {hi:g}] {v.units}, default {default}{where}")
+    func.__doc__ = (func.__doc__ or "") + "\n".join(lines) + "\n"
+    return func

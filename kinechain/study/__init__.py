@@ -1,0 +1,1 @@
+"""Studies over many inputs: ``simulate`` (grids and paired samples → labelled Datasets)."""

@@ -1,0 +1,128 @@
+"""``simulate``: inputs → posture → loads → one labelled :class:`xarray.Dataset`.
+
+The batch-shape rule of :mod:`kinechain.batch` applies: a plain 1-D array becomes a dimension
+named after the input (``strength={"gluteus_medius": np.linspace(0.2, 1, 9)}`` gives
+``strength_gluteus_medius``) and several form a grid; DataArrays sharing a dimension (e.g.
+``sample``) are paired. Every variable carries ``units`` and ``long_name`` from
+:mod:`kinechain.variables`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+import numpy as np
+import xarray as xr
+
+from .._version import __version__
+from ..body.anthropometry import Subject
+from ..body.model import Model
+from ..posture.conditions import Conditions, conditions, declare_inputs
+from ..posture.solver import POSE_BYTES, chunks, solve
+from ..statics import equilibrium_labels, statics
+from ..variables import OUTPUTS
+
+
+def as_model(model: Model | Subject | None) -> Model:
+    """A :class:`Model` from a model, a subject (its default model) or ``None`` (the default subject)."""
+    if model is None or isinstance(model, Subject):
+        return Model.default(model)
+    if isinstance(model, Model):
+        return model
+    raise ValueError(
+        "model must be a kinechain.Model, a kinechain.Subject or None (the default subject); "
+        f"got {type(model).__name__}"
+    )
+
+
+def evaluate(cond: Conditions, exponent: int = 2) -> dict[str, np.ndarray]:
+    """Every declared output, flat (n, ...), for checked conditions: the one evaluation pipeline."""
+    pose = solve(cond)
+    return {**pose.outputs(), **statics(pose, exponent).outputs()}
+
+
+def result_bytes(model: Model) -> int:
+    """Memory one element of a :func:`simulate` result takes, and its working share (bytes)."""
+    widths = {"muscle": len(model.muscles), "coordinate": len(equilibrium_labels())}
+    values = sum(int(np.prod([widths[d] for d in v.dims])) for v in OUTPUTS.values())
+    return 8 * values + POSE_BYTES
+
+
+@declare_inputs
+def simulate(
+    model: Model | Subject | None = None,
+    /,
+    *,
+    task: str = "double_stance",
+    strength: Mapping[str, object] | None = None,
+    tightness: Mapping[str, object] | None = None,
+    exponent: int = 2,
+    valgus_measure: str = "jcs",
+    **inputs,
+) -> xr.Dataset:
+    """Posture and loads over a batch of inputs, as a labelled Dataset.
+
+    Parameters
+    ----------
+    model : Model, Subject or None
+        The model to evaluate, or a subject whose default model is built (``None``: the default
+        subject, 70 kg, 1.75 m male).
+    task, strength, tightness, valgus_measure
+        As in :func:`kinechain.propagate`.
+    exponent : {2, 3}
+        Exponent of the activation cost in force sharing (:func:`kinechain.mechanics.sharing.share_forces`).
+    **inputs
+        Clinical inputs and task parameters by name (listed below).
+
+    Returns
+    -------
+    xarray.Dataset
+        Posture outputs (degrees), lumbar loads at L5/S1 and L4/L5 (N, N·m), hip and knee
+        moments (N·m), hip contact forces (N), muscle forces and activations (``muscle``
+        dimension), reserve moments (``coordinate`` dimension), and the ``converged``,
+        ``feasible`` and ``reason`` variables. Loads of unconverged postures are NaN. A
+        posture output that an input of the same name prescribes is its coordinate.
+
+    Raises
+    ------
+    ValueError
+        For an input out of its range, an unknown name, or shapes that do not pair.
+    MemoryError
+        Before anything is computed, when the result would not fit in memory.
+
+    Examples
+    --------
+    >>> import numpy as np, kinechain as kc
+    >>> ds = kc.simulate(strength={"gluteus_medius": np.linspace(0.2, 1, 3)})
+    >>> ds["l5s1_compression"].dims
+    ('strength_gluteus_medius',)
+    """
+    model = as_model(model)
+    cond = conditions(model, task, inputs, strength, tightness, valgus_measure, result_bytes(model))
+    parts = [evaluate(cond.take(index), exponent) for index in chunks(cond.n)]
+    arrays = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    ds = cond.batch.labelled(arrays, {"muscle": model.muscles.names, "coordinate": equilibrium_labels()})
+    given = {k: _jsonable(v) for k, v in inputs.items()}
+    given |= {
+        kind: {g: _jsonable(v) for g, v in (m or {}).items()}
+        for kind, m in (("strength", strength), ("tightness", tightness))
+    }
+    s = model.subject
+    ds.attrs.update(
+        {
+            "title": f"kinechain simulation: {task}",
+            "subject": json.dumps({"mass": s.mass, "height": s.height, "sex": s.sex}),
+            "task": task,
+            "kinechain_version": __version__,
+            "hip_centre": model.hip_centre,
+            "force_sharing_exponent": exponent,
+            "valgus_measure": valgus_measure,
+            "parameters": json.dumps(given),
+        }
+    )
+    return ds
+
+
+def _jsonable(value):
+    return None if value is None else np.asarray(value, dtype=float).tolist()

@@ -1,0 +1,309 @@
+"""The public vocabulary: every input and output of kinechain, declared once.
+
+Each :class:`Variable` carries its name, units, long name, accepted range, default, the
+direction that is positive, and the tasks it applies to. Function signatures, input checks,
+error messages, the ``units``/``long_name`` attributes of every Dataset variable, the command
+line and the tables in ``docs/conventions.md`` all read this declaration; nothing else states a
+range, a unit or a default.
+
+Sides: a trailing ``_r``/``_l`` names the right/left side; a clinical angle means the same
+anatomical motion on both sides (see :mod:`kinechain.mechanics.clinical`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+
+SIDES = MappingProxyType({"r": "right", "l": "left"})
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One declared input or output.
+
+    Attributes
+    ----------
+    name : str
+        Public name (also the Dataset variable or dimension name).
+    units : str
+        Units (``"degrees"``, ``"N"``, ``"N m"``, ``"kg"``, ``"m"``, ``"1"``; ``""`` for text).
+    long_name : str
+        What it is, in words.
+    positive : str
+        The direction or state that is positive (empty where there is no sign).
+    range : tuple of float, optional
+        Accepted closed range of an input.
+    default : float, optional
+        Value used when an input is not given; ``None`` leaves a clinical input free to settle.
+    tasks : tuple of str
+        Tasks the variable applies to; empty = every task.
+    dims : tuple of str
+        Dimensions an output has besides the batch (``"muscle"``, ``"coordinate"``).
+    prescribes : str
+        For a clinical input, the clinical angle it fixes.
+    """
+
+    name: str
+    units: str
+    long_name: str
+    positive: str = ""
+    range: tuple[float, float] | None = None
+    default: float | None = None
+    tasks: tuple[str, ...] = ()
+    dims: tuple[str, ...] = ()
+    prescribes: str = ""
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        """``units`` and ``long_name`` (with the positive direction) for a Dataset variable."""
+        text = f"{self.long_name}, positive = {self.positive}" if self.positive else self.long_name
+        return {"units": self.units, "long_name": text}
+
+
+def _sided(name: str, long_name: str, **kw) -> list[Variable]:
+    return [Variable(f"{name}_{s}", long_name=f"{long_name} ({side})", **kw) for s, side in SIDES.items()]
+
+
+def _table(*groups: list[Variable]) -> MappingProxyType:
+    return MappingProxyType({v.name: v for group in groups for v in group})
+
+
+TASKS = (
+    "double_stance",
+    "single_stance_r",
+    "single_stance_l",
+    "single_leg_squat_r",
+    "single_leg_squat_l",
+    "forward_bend",
+    "lift",
+)
+_SQUATS = ("single_leg_squat_r", "single_leg_squat_l")
+_BENDS = ("forward_bend", "lift")
+
+#: Clinical inputs (degrees): each prescribes one clinical angle; ``None`` leaves it free.
+INPUTS = _table(
+    *(
+        [
+            Variable(
+                f"knee_valgus_{s}",
+                "degrees",
+                f"knee valgus, tibia relative to femur (joint coordinate system) ({side})",
+                "valgus",
+                (-45.0, 45.0),
+                0.0,
+                prescribes=f"knee_valgus_{s}",
+            ),
+            Variable(
+                f"femoral_ir_{s}",
+                "degrees",
+                f"femoral internal rotation relative to the pelvis ({side})",
+                "internal rotation",
+                (-45.0, 45.0),
+                0.0,
+                prescribes=f"hip_internal_rotation_{s}",
+            ),
+            Variable(
+                f"rearfoot_eversion_{s}",
+                "degrees",
+                f"rearfoot eversion, calcaneus relative to tibia ({side})",
+                "eversion (pronation)",
+                (-30.0, 30.0),
+                None,
+                prescribes=f"rearfoot_eversion_{s}",
+            ),
+        ]
+        for s, side in SIDES.items()
+    )
+)
+
+#: Task parameters; each applies to the tasks listed.
+TASK_PARAMETERS = _table(
+    [
+        Variable("knee_flexion", "degrees", "stance-knee flexion of the squat", "flexion", (0.0, 100.0), 60.0, _SQUATS),
+        Variable(
+            "trunk_flexion", "degrees", "forward inclination of the thorax", "forward", (-30.0, 90.0), 0.0, _BENDS
+        ),
+        Variable("load_mass", "kg", "mass held in both hands", "", (0.0, 50.0), 0.0, ("lift",)),
+        Variable(
+            "load_distance", "m", "horizontal distance of the hands in front of L5/S1", "", (0.0, 0.8), 0.3, ("lift",)
+        ),
+    ]
+)
+
+#: Subject size (sex is one of :data:`SEXES`).
+SUBJECT_PARAMETERS = _table(
+    [
+        Variable("mass", "kg", "body mass", range=(20.0, 250.0), default=70.0),
+        Variable("height", "m", "stature", range=(1.0, 2.3), default=1.75),
+    ]
+)
+SEXES = ("male", "female")
+
+#: Muscle groups users can address (append ``_r``/``_l`` for one side), with what they contain.
+MUSCLE_GROUPS = MappingProxyType(
+    {
+        "gluteus_medius": "gluteus medius (3 lines)",
+        "gluteus_minimus": "gluteus minimus (3 lines)",
+        "gluteus_maximus": "gluteus maximus (3 lines)",
+        "hip_external_rotators": "piriformis, gemelli, quadratus femoris",
+        "vastus_medialis": "vastus medialis (VMO)",
+        "hip_adductors": "adductor longus, brevis, magnus (4), gracilis, pectineus",
+        "tfl": "tensor fasciae latae / IT band",
+        "hip_flexors": "iliacus, psoas, rectus femoris, sartorius",
+        "hamstrings": "semimembranosus, semitendinosus, biceps femoris (long, short)",
+        "quadriceps": "rectus femoris, vastus medialis, lateralis, intermedius",
+        "erector_spinae": "lumbar erector spinae (longissimus, iliocostalis)",
+        "multifidus": "lumbar multifidus",
+        "quadratus_lumborum": "quadratus lumborum",
+        "abdominals": "rectus abdominis, external and internal obliques",
+    }
+)
+
+#: Per-group muscle parameters: ``strength={group: value}``, ``tightness={group: value}``.
+MUSCLE_PARAMETERS = _table(
+    [
+        Variable(
+            "strength",
+            "1",
+            "factor on maximum isometric force (1 = typical adult, 0.3 = severely weak)",
+            range=(0.0, 2.0),
+            default=1.0,
+        ),
+        Variable(
+            "tightness",
+            "1",
+            "shortening of the tendon slack length, in optimal fibre lengths (0 = typical)",
+            range=(0.0, 0.5),
+            default=0.0,
+        ),
+    ]
+)
+
+_LEVELS = MappingProxyType({"l5s1": "L5/S1", "l4l5": "L4/L5"})
+
+#: Clinical outputs of a posture (degrees).
+POSTURE_OUTPUTS = _table(
+    [
+        Variable("anterior_pelvic_tilt", "degrees", "pelvic tilt, pelvis on ground", "anterior tilt"),
+        Variable("pelvic_obliquity", "degrees", "pelvic obliquity, pelvis on ground", "right side up (left drops)"),
+        Variable("pelvic_rotation", "degrees", "pelvic rotation, pelvis on ground", "pelvis turns left"),
+        Variable("lumbar_flexion", "degrees", "lumbar flexion, L1 on pelvis", "flexion"),
+        Variable("lumbar_lateral_bending", "degrees", "lumbar lateral bending, L1 on pelvis", "bending to the right"),
+        Variable("lumbar_torsion", "degrees", "lumbar torsion, L1 on pelvis", "thorax turns left"),
+    ],
+    *(
+        _sided(name, text, units="degrees", positive=positive)
+        for name, text, positive in (
+            ("hip_adduction", "hip adduction, femur on pelvis", "adduction"),
+            ("hip_internal_rotation", "hip (femoral) internal rotation, femur on pelvis", "internal rotation"),
+            ("knee_valgus", "knee valgus, tibia on femur (joint coordinate system)", "valgus"),
+            ("knee_fppa", "knee frontal-plane projection angle (2-D)", "valgus (knee medial to the hip-ankle line)"),
+            ("rearfoot_eversion", "rearfoot eversion, calcaneus on tibia", "eversion (pronation)"),
+            ("tibial_internal_rotation", "tibial rotation over the foot", "tibia rotates internally"),
+        )
+    ),
+)
+
+#: Loads of a posture (the result of :func:`kinechain.statics`).
+LOAD_OUTPUTS = _table(
+    *(
+        [
+            Variable(f"{lvl}_compression", "N", f"{text} compression along the endplate normal", "disc pressed"),
+            Variable(
+                f"{lvl}_shear_ap", "N", f"{text} anterior-posterior shear, disc frame", "upper body pushed forward"
+            ),
+            Variable(f"{lvl}_shear_lateral", "N", f"{text} lateral shear, disc frame", "upper body pushed right"),
+            Variable(
+                f"{lvl}_torsion_moment",
+                "N m",
+                f"{text} net axial moment about the endplate normal",
+                "turning the upper body left",
+            ),
+        ]
+        for lvl, text in _LEVELS.items()
+    ),
+    *(
+        _sided(f"{joint}_moment_{axis}", f"net {joint} {axis} moment (internal)", units="N m", positive=positive)
+        for joint in ("hip", "knee")
+        for axis, positive in (("flexion", "flexion"), ("adduction", "adduction"), ("rotation", "internal rotation"))
+    ),
+    _sided("hip_contact_force", "hip joint reaction including muscle forces, magnitude", units="N"),
+    [
+        Variable("muscle_force", "N", "muscle tendon force", dims=("muscle",)),
+        Variable("muscle_activation", "1", "muscle activation", dims=("muscle",)),
+        Variable(
+            "reserve_moment", "N m", "reserve actuator moment (what the muscles cannot supply)", dims=("coordinate",)
+        ),
+        Variable(
+            "feasible", "1", "muscles hold the posture without reserves and the centre of pressure is under the foot"
+        ),
+    ],
+)
+
+#: Whether and why a posture solved.
+STATUS_OUTPUTS = _table(
+    [
+        Variable("converged", "1", "posture solved within tolerance and joint ranges"),
+        Variable("reason", "", "why a posture did not converge (empty if it did)"),
+    ]
+)
+
+#: Every output, by name.
+OUTPUTS = _table(list(POSTURE_OUTPUTS.values()), list(LOAD_OUTPUTS.values()), list(STATUS_OUTPUTS.values()))
+
+
+def dimension_name(name: str, group: str = "") -> str:
+    """The dimension a swept input becomes: its own name, or ``strength_<group>``."""
+    return f"{name}_{group}" if group else name
+
+
+def input_variable(dimension: str) -> Variable:
+    """The declared input behind a dimension name (``knee_valgus_r``, ``strength_gluteus_medius``)."""
+    for table in (INPUTS, TASK_PARAMETERS, SUBJECT_PARAMETERS):
+        if dimension in table:
+            return table[dimension]
+    kind, _, group = dimension.partition("_")
+    if kind in MUSCLE_PARAMETERS:
+        return MUSCLE_PARAMETERS[kind]
+    raise KeyError(f"{dimension!r} is not a declared input")
+
+
+def attributes(name: str) -> dict[str, str]:
+    """``units`` and ``long_name`` of an output or an input dimension."""
+    if name in OUTPUTS:
+        return OUTPUTS[name].attrs
+    variable = input_variable(name)
+    if variable.name in MUSCLE_PARAMETERS:
+        group = name.partition("_")[2]
+        return {"units": variable.units, "long_name": f"{variable.name} of {group.replace('_', ' ')}"}
+    return variable.attrs
+
+
+def markdown_tables() -> str:
+    """The inputs and outputs as markdown tables (the generated part of ``docs/conventions.md``)."""
+
+    def rows(table, with_range: bool) -> list[str]:
+        out = []
+        for v in table.values():
+            cells = [f"`{v.name}`", v.units or "—", v.long_name, v.positive or "—"]
+            if with_range:
+                lo, hi = v.range
+                default = "free" if v.default is None else f"{v.default:g}"
+                cells += [f"[{lo:g}, {hi:g}]", default, ", ".join(v.tasks) or "all"]
+            elif v.dims:
+                cells[2] += f" (per {', '.join(v.dims)})"
+            out.append("| " + " | ".join(cells) + " |")
+        return out
+
+    head_in = ["| name | units | meaning | positive | range | default | tasks |", "|---|---|---|---|---|---|---|"]
+    head_out = ["| name | units | meaning | positive |", "|---|---|---|---|"]
+    groups = ", ".join(f"`{g}`" for g in MUSCLE_GROUPS)
+    lines = ["### Inputs", "", *head_in, *rows(INPUTS, True), *rows(TASK_PARAMETERS, True)]
+    lines += ["", "### Subject", "", *head_in, *rows(SUBJECT_PARAMETERS, True)]
+    lines += [f"| `sex` | — | selects de Leva's table | — | {', '.join(SEXES)} | male | all |"]
+    lines += ["", "### Muscle parameters (per group; `_r`/`_l` for one side)", "", *head_in]
+    lines += rows(MUSCLE_PARAMETERS, True)
+    lines += ["", f"Groups: {groups}.", "", "### Outputs", "", *head_out]
+    lines += rows(POSTURE_OUTPUTS, False) + rows(LOAD_OUTPUTS, False) + rows(STATUS_OUTPUTS, False)
+    return "\n".join(lines) + "\n"
