@@ -15,10 +15,20 @@ import time
 import tracemalloc
 
 import numpy as np
+import xarray as xr
 from scipy.optimize import minimize
 
 import kinechain as kc
-from kinechain.statics import share_forces
+from kinechain.mechanics.external import (
+    EQUILIBRIUM,
+    equilibrium_axes,
+    external_loads,
+    ground_reaction,
+    joint_loads,
+    muscle_joint_moments,
+)
+from kinechain.mechanics.muscles import force_length_active, normalized_fiber_length, path_geometry
+from kinechain.mechanics.sharing import share_forces
 
 
 def _rate(n: int, seconds: float) -> str:
@@ -31,7 +41,9 @@ def bench_propagate(model, sizes) -> None:
         valgus = rng.uniform(-10, 15, n)
         rotation = rng.uniform(-10, 15, n)
         t = time.perf_counter()
-        pose = kc.propagate(model, knee_valgus_r=valgus, femoral_ir_r=rotation)
+        pose = kc.propagate(
+            model, knee_valgus_r=xr.DataArray(valgus, dims="sample"), femoral_ir_r=xr.DataArray(rotation, dims="sample")
+        )
         dt = time.perf_counter() - t
         print(f"propagate, batch of {n:>7,}: {_rate(n, dt)} poses  ({pose.converged.mean():.1%} converged)")
 
@@ -40,7 +52,7 @@ def bench_simulate(model, n_side: int) -> None:
     tracemalloc.start()
     t = time.perf_counter()
     ds = kc.simulate(
-        model=model,
+        model,
         knee_valgus_r=np.linspace(0, 15, n_side),
         strength={"gluteus_medius": np.linspace(0.2, 1.0, n_side)},
         tightness={"hip_adductors": np.linspace(0.0, 0.2, n_side)},
@@ -53,17 +65,6 @@ def bench_simulate(model, n_side: int) -> None:
 
 
 def bench_force_sharing(model, n: int) -> None:
-    from kinechain.muscles import force_length_active, normalized_fiber_length, path_geometry
-
-    from kinechain.statics import (
-        EQUILIBRIUM,
-        equilibrium_axes,
-        external_loads,
-        ground_reaction,
-        joint_loads,
-        muscle_joint_moments,
-    )
-
     pose = kc.propagate(model, knee_valgus_r=np.linspace(0, 15, n), task="single_stance_r")
     frames = pose.frames
     geometry = path_geometry(model.muscles, frames)
@@ -102,7 +103,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true", help="include a batch of 100,000 postures")
     args = parser.parse_args()
     model = kc.Model.default()
-    kc.propagate(model)  # warm-up: the force-length curves are lambdified on first use
+    kc.propagate(model)  # warm-up
     sizes = [1, 100, 10_000] + ([100_000] if args.full else [])
     bench_simulate(model, 47 if args.full else 10)  # 47³ ≈ 100,000 combinations with --full
     bench_propagate(model, sizes)
