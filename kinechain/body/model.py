@@ -141,11 +141,6 @@ class Model:
         check_choice("hip_centre", hip_centre, HIP_CENTRE_METHODS)
         return _build(subject, hip_centre)
 
-    @property
-    def n_coordinates(self) -> int:
-        """Number of generalized coordinates (25)."""
-        return len(COORDINATES)
-
     def neutral(self) -> np.ndarray:
         """Reference standing posture: every joint coordinate zero, the feet on the ground.
 

@@ -48,11 +48,6 @@ class Task:
         """Whether the task inclines the thorax by ``trunk_flexion``."""
         return self.name in ("forward_bend", "lift")
 
-    @property
-    def lifts(self) -> bool:
-        """Whether the hands hold a load."""
-        return self.name == "lift"
-
 
 def get_task(name: str) -> Task:
     """The :class:`Task` called ``name``; a ValueError lists the known tasks."""
