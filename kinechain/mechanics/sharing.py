@@ -29,14 +29,25 @@ from .muscles import (
     pennation_cosine,
 )
 
-#: The cubic cost's floored slope can stall the line search short of the quadratic cost's
-#: tolerance; its equilibrium is accepted at this fraction of the largest demand (well under
-#: 1 mN·m for joint moments of ~100 N·m).
-CUBIC_TOLERANCE = 1e-5
-#: Smallest activation at which the cubic cost's activation slope ``1/(6a)`` is evaluated.
-CUBIC_SLOPE_FLOOR = 1e-3
-#: Step halvings of the line search before an iteration gives up on sufficient decrease.
-LINE_SEARCH_HALVINGS = 40
+#: Interior-point iterations at most: every model problem tried needed at most 31 (2,000
+#: single-stance postures at R = 0.01 N·m); the count does not grow as R shrinks.
+MAX_INTERIOR_ITERATIONS = 60
+#: The interior point stops when its optimality residual and complementarity gap (in units of
+#: the activation cost's gradient, beyond what rounding of the gradient leaves) are below this:
+#: before the dual Newton finish of the quadratic cost, and as the answer for the cubic cost.
+INTERIOR_TOLERANCE = {2: 1e-6, 3: 1e-10}
+#: Share of the distance to a bound an interior-point step may take.
+FRACTION_TO_BOUNDARY = 0.995
+#: Newton steps of the finish, each with a backtracking line search of at most
+#: :data:`LINE_SEARCH_HALVINGS` halvings.
+MAX_NEWTON_ITERATIONS = 30
+LINE_SEARCH_HALVINGS = 30
+#: Newton steps of the cubic cost's finish, over activations farther than ACTIVE_BOUND from 0 and 1.
+MAX_CUBIC_NEWTON_ITERATIONS = 8
+ACTIVE_BOUND = 1e-7
+#: Relative rounding of a double (about 2.2e-16) times a safety factor: an equilibrium residual
+#: within that share of ``|A| |A|ᵀ |λ|`` is as small as floating-point arithmetic can make it.
+ROUNDING = 16 * np.finfo(float).eps
 
 #: Reserve actuator scale R (N·m) of the force sharing: cost (ρ/R)², heavily penalized.
 RESERVE_SCALE = 0.01
@@ -50,16 +61,18 @@ def share_forces(
     reserve_scale: float = 1.0,
     exponent: int = 2,
     tol: float = 1e-9,
-    max_iter: int = 500,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Static optimization over a batch: ``min Σ aᵖ + Σ (ρ/R)²`` with ``A a + ρ = τ``, ``0 ≤ a ≤ 1``.
 
-    Solved through the dual by a batched (semismooth) Newton method: for multipliers ``λ`` the
-    optimal activations are ``a(λ) = clip((Aᵀλ / p)^{1/(p−1)}, 0, 1)`` and reserves
-    ``ρ(λ) = R² λ / 2``; Newton's method drives ``A a(λ) + ρ(λ) − τ`` to zero with a backtracking
-    line search on the convex dual objective. For ``p = 3`` the slope of ``a(λ)`` is unbounded at
-    zero activation and is floored, which keeps a descent direction but slows convergence.
-    No optimizer is called per pose.
+    Two stages, both batched (no optimizer is called per pose):
+
+    1. A primal–dual interior-point method on the activations (reserves eliminated,
+       ``ρ = τ − A a``), whose Newton systems are solved through the ``D × D`` matrix
+       ``I + A E⁻¹ Aᵀ`` (``E`` diagonal), so that the iteration count stays bounded however
+       heavily the reserves are penalized.
+    2. From the multipliers ``λ = 2ρ/R²`` it reaches, a semismooth Newton method on the dual
+       (``a(λ) = clip((Aᵀλ / p)^{1/(p−1)}, 0, 1)``, ``ρ(λ) = R² λ / 2``) drives the equilibrium
+       residual ``A a(λ) + ρ(λ) − τ`` to ``tol`` relative to the largest demand.
 
     Parameters
     ----------
@@ -71,6 +84,8 @@ def share_forces(
         ``R`` (N·m): reserve actuators cost ``(ρ/R)²``; small ``R`` = heavily penalized.
     exponent : {2, 3}
         ``p``: the activation cost exponent.
+    tol : float
+        Accepted equilibrium residual of ``p = 2``, as a fraction of ``1 + max |τ|``.
 
     Returns
     -------
@@ -84,54 +99,147 @@ def share_forces(
     a_mat = np.asarray(moment_per_activation, dtype=float)
     tau = np.asarray(demand, dtype=float)
     r2 = reserve_scale**2
-    tol = tol if exponent == 2 else max(tol, CUBIC_TOLERANCE)
-    act, lam, converged = _dual_newton(a_mat, tau, r2, exponent, tol, max_iter)
+    start, solved = _interior_point(a_mat, tau, r2, exponent)
+    if exponent == 3:
+        act = _cubic_finish(a_mat, tau, r2, start)
+        return act, tau - _product(a_mat, act), solved
+    reserve = tau - _product(a_mat, start)
+    act, lam, converged = _dual_newton(a_mat, tau, r2, tol, 2.0 * reserve / r2)
     return act, r2 * lam / 2.0, converged
 
 
-def _dual_newton(a_mat, tau, r2, p, tol, max_iter):
-    """``min Σ aᵖ + Σ ρ²/R²`` for a batch, by (semismooth) Newton on the dual (see share_forces)."""
+def _product(a_mat: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``A x`` for a batch: (n, D, M) × (n, M) → (n, D)."""
+    return (a_mat @ x[..., None])[..., 0]
+
+
+def _transposed_product(a_mat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``Aᵀ y`` for a batch: (n, D, M) × (n, D) → (n, M)."""
+    return (y[:, None, :] @ a_mat)[:, 0]
+
+
+def _largest_step(x: np.ndarray, dx: np.ndarray) -> np.ndarray:
+    """Largest ``t`` (n,) keeping ``x + t dx ≥ 0`` element-wise."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(dx < 0, -x / dx, np.inf).min(axis=1)
+
+
+def _interior_point(a_mat: np.ndarray, tau: np.ndarray, r2: float, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Activations (n, M) at the optimum, by a primal–dual interior-point method, and whether
+    each element reached :data:`INTERIOR_TOLERANCE` (n,) beyond the rounding of its gradient.
+
+    Minimizes ``F(a) = c Σ aᵖ + ½ |τ − A a|²`` (the objective times ``c = R²/2``) subject to
+    ``0 ≤ a ≤ 1``, with bound multipliers ``z_lo, z_hi``; convergence is measured in units of
+    ``c`` (the activation cost's own scale) so that it means the same whatever ``R``.
+    """
+    n, d, m = a_mat.shape
+    c = r2 / 2.0
+    # the distances to both bounds are iterated separately: 1 − a would round to zero near 1
+    a, slack = np.full((n, m), 0.5), np.full((n, m), 0.5)
+
+    def gradient(a):
+        return c * p * a ** (p - 1) - _transposed_product(a_mat, tau - _product(a_mat, a))
+
+    g = gradient(a)
+    z_lo, z_hi = np.maximum(g, 0.0) + c, np.maximum(-g, 0.0) + c
+    todo = np.ones(n, dtype=bool)
+    eye = np.eye(d)
+    magnitude = np.abs(a_mat)
+    tol = INTERIOR_TOLERANCE[p]
+    for _ in range(MAX_INTERIOR_ITERATIONS):
+        g = gradient(a)
+        # rounding of Aᵀ(τ − A a), in units of c: the floor of what the residual can reach
+        floor = ROUNDING * _transposed_product(magnitude, np.abs(tau) + _product(magnitude, a)).max(axis=1) / c
+        residual = np.abs(g - z_lo + z_hi).max(axis=1) / c
+        gap = (a * z_lo + slack * z_hi).sum(axis=1) / (2 * m * c)
+        todo &= (residual > tol + floor) | (gap > tol + floor)
+        if not todo.any():
+            break
+        target = (np.where(gap > 1e-2, 0.2, 0.05) * gap * c)[:, None]  # centring: a z → target
+        curvature = c * p * (p - 1) * a ** (p - 2)
+        e_inv = 1.0 / (curvature + z_lo / a + z_hi / slack)
+        rhs = target / a - target / slack - g
+        # (E + AᵀA) Δa = rhs through the D × D system (I + A E⁻¹ Aᵀ) y = A E⁻¹ rhs
+        scaled = a_mat * e_inv[:, None, :]
+        y = np.linalg.solve(eye + scaled @ a_mat.transpose(0, 2, 1), _product(scaled, rhs)[..., None])[..., 0]
+        da = e_inv * (rhs - _transposed_product(a_mat, y))
+        dz_lo = (target - a * z_lo - z_lo * da) / a
+        dz_hi = (target - slack * z_hi + z_hi * da) / slack
+        steps = [
+            _largest_step(a, da),
+            _largest_step(slack, -da),
+            _largest_step(z_lo, dz_lo),
+            _largest_step(z_hi, dz_hi),
+        ]
+        t = np.where(todo, np.minimum(1.0, FRACTION_TO_BOUNDARY * np.minimum.reduce(steps)), 0.0)[:, None]
+        a, slack, z_lo, z_hi = a + t * da, slack - t * da, z_lo + t * dz_lo, z_hi + t * dz_hi
+    return a, ~todo
+
+
+def _cubic_finish(a_mat: np.ndarray, tau: np.ndarray, r2: float, act: np.ndarray) -> np.ndarray:
+    """Newton steps on ``Σ a³ + |τ − A a|²/R²`` over the activations strictly inside their bounds,
+    keeping for each element the lowest cost reached (n, M)."""
+    d = a_mat.shape[1]
+    c = r2 / 2.0
+
+    def cost(a):
+        return c * np.sum(a**3, axis=1) + 0.5 * np.sum((tau - _product(a_mat, a)) ** 2, axis=1)
+
+    best, best_cost = act, cost(act)
+    for _ in range(MAX_CUBIC_NEWTON_ITERATIONS):
+        free = (act > ACTIVE_BOUND) & (act < 1.0 - ACTIVE_BOUND)
+        grad = np.where(free, 3 * c * act**2 - _transposed_product(a_mat, tau - _product(a_mat, act)), 0.0)
+        e_inv = np.where(free, 1.0 / (6 * c * np.maximum(act, ACTIVE_BOUND)), 0.0)
+        on = a_mat * free[:, None, :]
+        scaled = on * e_inv[:, None, :]
+        y = np.linalg.solve(np.eye(d) + scaled @ on.transpose(0, 2, 1), -_product(scaled, grad)[..., None])[..., 0]
+        act = np.clip(act - e_inv * (grad + _transposed_product(on, y)), 0.0, 1.0)
+        value = cost(act)
+        better = value < best_cost
+        best, best_cost = np.where(better[:, None], act, best), np.where(better, value, best_cost)
+    return best
+
+
+def _dual_newton(a_mat, tau, r2, tol, lam):
+    """Semismooth Newton on the dual of the quadratic cost from multipliers ``lam`` (n, D), with
+    a backtracking line search on the equilibrium residual; returns activations, multipliers
+    and convergence."""
     n, d, _ = a_mat.shape
-    lam = np.zeros((n, d))
+    lam = lam.copy()
 
     def activation(a_mat, lam):
-        z = (lam[:, None, :] @ a_mat)[:, 0]
-        if p == 2:
-            act = np.clip(z / 2.0, 0.0, 1.0)
-            slope = np.where((z > 0) & (z < 2.0), 0.5, 0.0)
-        else:  # a = clip(√(z/3)); its slope 1/(6a) is floored near a = 0 (a descent direction still)
-            act = np.clip(np.sqrt(np.maximum(z, 0.0) / 3.0), 0.0, 1.0)
-            slope = np.where((z > 0) & (act < 1.0), 1.0 / (6.0 * np.maximum(act, CUBIC_SLOPE_FLOOR)), 0.0)
-        return z, act, slope
+        z = _transposed_product(a_mat, lam)
+        return np.clip(z / 2.0, 0.0, 1.0), np.where((z > 0) & (z < 2.0), 0.5, 0.0)
 
-    def dual(lam, tau, z, act):
-        # θ(λ) = Σ_m [z a − aᵖ] + Σ_d R²λ²/4 − τ·λ: convex, with gradient A a + ρ − τ
-        return np.sum(z * act - act**p, axis=1) + r2 * np.sum(lam**2, axis=1) / 4.0 - np.sum(tau * lam, axis=1)
+    def residual(a_mat, lam, tau, act):
+        return _product(a_mat, act) + r2 * lam / 2.0 - tau
 
     scale = 1.0 + np.abs(tau).max(axis=1)
+    magnitude = np.abs(a_mat)
     converged = np.zeros(n, dtype=bool)
     act = np.zeros((n, a_mat.shape[2]))
     todo = np.arange(n)
-    for _ in range(max_iter):
+    for _ in range(MAX_NEWTON_ITERATIONS + 1):
         am, tm, lm = a_mat[todo], tau[todo], lam[todo]
-        z, at, slope = activation(am, lm)
-        resid = (am @ at[..., None])[..., 0] + r2 * lm / 2.0 - tm
-        done = np.abs(resid).max(axis=1) <= tol * scale[todo]
+        at, slope = activation(am, lm)
+        resid = residual(am, lm, tm, at)
+        # what rounding of Aᵀλ alone leaves in the residual (large λ: heavily used reserves)
+        rounding = ROUNDING * np.einsum("ndm,nem,ne->nd", magnitude[todo], magnitude[todo], np.abs(lm))
+        done = (np.abs(resid) <= tol * scale[todo, None] + rounding).all(axis=1)
         act[todo] = at
         converged[todo[done]] = True
         keep = ~done
         todo, am, tm, lm = todo[keep], am[keep], tm[keep], lm[keep]
         if todo.size == 0:
             break
-        z, at, slope, resid = z[keep], at[keep], slope[keep], resid[keep]
-        value = dual(lm, tm, z, at)
+        slope, resid = slope[keep], resid[keep]
         hess = (am * slope[:, None, :]) @ am.transpose(0, 2, 1) + (r2 / 2.0) * np.eye(d)
         step = -np.linalg.solve(hess, resid[..., None])[..., 0]
+        merit = np.sum(resid**2, axis=1)
         t = np.ones(todo.size)
         for _ls in range(LINE_SEARCH_HALVINGS):
             trial = lm + t[:, None] * step
-            zt, att, _ = activation(am, trial)
-            ok = dual(trial, tm, zt, att) <= value + 1e-4 * t * np.sum(resid * step, axis=1)
+            ok = np.sum(residual(am, trial, tm, activation(am, trial)[0]) ** 2, axis=1) <= (1 - 1e-4 * t) * merit
             if ok.all():
                 break
             t = np.where(ok, t, 0.5 * t)
