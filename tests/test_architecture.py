@@ -18,10 +18,10 @@ LAYERS = (
     ("kinechain.posture",),
     ("kinechain.statics",),
     ("kinechain.study",),
-    ("kinechain.cli", "kinechain"),
+    ("kinechain.cli", "kinechain.plot", "kinechain.explore", "kinechain"),
 )
-#: Imports allowed inside functions: optional extras only.
-OPTIONAL = ()
+#: Imports allowed inside functions: optional extras only (``plot`` needs matplotlib).
+OPTIONAL = ("kinechain.plot",)
 
 
 def _layer(module: str) -> int:
