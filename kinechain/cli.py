@@ -176,11 +176,11 @@ def demo(mass: float, height: float, sex: str, plot_path: str | None) -> None:
 def write_plot(model: Model, path: str) -> None:
     """Save the squat's first and last scenario as overlaid stick figures in three views (PNG)."""
     try:
-        from . import plot
+        from .plot import stick_figure
     except ImportError as err:
         raise click.ClickException(f"--plot needs matplotlib: pip install 'kinechain[plot]' ({err})") from None
     task, parameters, _ = DEMO_TASKS[-1]
     pair = (SCENARIOS[0], SCENARIOS[-1])
     pose, loads = scenario_poses(model, task, parameters, pair)
-    fig = plot.stick_figure(pose, [name for name, _, _ in pair], loads=loads)
+    fig = stick_figure(pose, [name for name, _, _ in pair], loads=loads)
     fig.savefig(path, dpi=100)
