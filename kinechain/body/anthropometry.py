@@ -74,6 +74,8 @@ def _table() -> dict[tuple[str, str], dict[str, float]]:
 class Subject:
     """A person: body mass, stature and sex.
 
+    Ranges and defaults: :data:`kinechain.variables.SUBJECT_PARAMETERS`.
+
     Parameters
     ----------
     mass : float
@@ -82,8 +84,6 @@ class Subject:
         Stature (m).
     sex : {"male", "female"}
         Selects de Leva's male or female table.
-
-    Ranges and defaults: :data:`kinechain.variables.SUBJECT_PARAMETERS`.
 
     Examples
     --------
