@@ -208,8 +208,9 @@ def stick_figure(
         fig = axes[0].figure
 
     handles = []
+    geometry = {id(pose): _stick_geometry(pose) for pose in poses}
     for k, ((pose, load, i), label) in enumerate(zip(drawn, labels, strict=True)):
-        geo = {name: value[i] for name, value in _stick_geometry(pose).items()}
+        geo = {name: value[i] for name, value in geometry[id(pose)].items()}
         colour = f"C{k % 10}"
         weight = pose.model.subject.weight
         scale = FORCE_SCALE * pose.model.subject.height / weight

@@ -6,6 +6,8 @@ import matplotlib
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kinechain as kc
 from kinechain import plot
@@ -163,3 +165,24 @@ def test_sensitivity_bars_largest_on_top_with_intervals():
     assert [t.get_text() for t in single.axes[0].get_yticklabels()] == ["vmo", "tfl", "gmed"]
     with pytest.raises(ValueError, match="dimensions"):
         plot.sensitivity_bars(values.rename(parameter="p"))
+
+
+@settings(max_examples=6)
+@given(
+    st.floats(-10.0, 10.0),
+    st.floats(-10.0, 10.0),
+    st.floats(-8.0, 8.0),
+    st.floats(-8.0, 8.0),
+)
+def test_mirrored_inputs_draw_mirrored_frontal_figures(model, valgus_r, valgus_l, ir_r, ir_l):
+    inputs = {"knee_valgus_r": valgus_r, "knee_valgus_l": valgus_l, "femoral_ir_r": ir_r, "femoral_ir_l": ir_l}
+    mirrored = {"knee_valgus_r": valgus_l, "knee_valgus_l": valgus_r, "femoral_ir_r": ir_l, "femoral_ir_l": ir_r}
+    poses = [kc.propagate(model, **inputs), kc.propagate(model, **mirrored)]
+    fig = plot.stick_figure(poses, ["as given", "mirrored"], annotate=False)
+    z, z_mirror = (np.asarray(line.get_xdata(), dtype=float) for line in _labelled(fig.axes[0]))
+    y, y_mirror = (np.asarray(line.get_ydata(), dtype=float) for line in _labelled(fig.axes[0]))
+    # the right leg of one is the left leg of the other, across the midline; the spine mirrors itself
+    np.testing.assert_allclose(z[0:6], -z_mirror[7:13], atol=1e-6)
+    np.testing.assert_allclose(y[0:6], y_mirror[7:13], atol=1e-6)
+    spine = slice(-10, None)
+    np.testing.assert_allclose(z[spine], -z_mirror[spine], atol=1e-6)
