@@ -1,3 +1,5 @@
+import sys
+
 from click.testing import CliRunner
 
 import kinechain
@@ -59,3 +61,11 @@ def test_demo_bad_subject():
     result = CliRunner().invoke(main, ["demo", "--mass", "-3"])
     assert result.exit_code != 0
     assert "mass must be within" in result.output
+
+
+def test_demo_plot_without_matplotlib_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "kinechain.plot", None)  # as if the plot extra were missing
+    result = CliRunner().invoke(main, ["demo", "--plot", str(tmp_path / "demo.png")])
+    assert result.exit_code != 0
+    assert "pip install 'kinechain[plot]'" in result.output
+    assert not (tmp_path / "demo.png").exists()
