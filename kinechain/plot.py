@@ -163,6 +163,9 @@ def stick_figure(
     long axis, de Leva's upper-trunk length), the joint centres (dots), the line of gravity
     through the whole-body centre of mass (dashed) and the ground reaction under each stance foot
     at its centre of pressure (arrow; body weight is drawn as :data:`FORCE_SCALE` × stature).
+    Everything is drawn where the solved posture puts it: the free leg of a single-stance task
+    keeps the joint angles the model gives it, so in a deep squat its foot can reach below the
+    ground line.
 
     Parameters
     ----------

@@ -21,6 +21,7 @@ def test_explorer_starts_at_the_reference(explorer):
     assert bytes(explorer.image.value).startswith(b"\x89PNG")
     assert _lines(explorer.figure) == [["reference: aligned, typical strength", "current"]] * 3
     assert "<th>reference</th><th>current</th>" in explorer.table.value
+    assert "application/vnd.jupyter.widget-view+json" in explorer._repr_mimebundle_()
 
 
 def test_moving_a_slider_solves_and_redraws(explorer):
