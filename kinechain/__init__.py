@@ -8,7 +8,9 @@ Layers, each importing only those below it: :mod:`kinechain.variables` and
 :mod:`kinechain.batch` (the declared vocabulary and the batch-shape rule), :mod:`kinechain.body`
 (what the body is), :mod:`kinechain.mechanics` (kinematics, muscles, loads),
 :mod:`kinechain.posture` (``propagate``, ``coupling``), :mod:`kinechain.statics`,
-:mod:`kinechain.study` (``simulate``), and the command line.
+:mod:`kinechain.study` (``simulate``), and on top the command line, :mod:`kinechain.plot`
+(pictures; the ``plot`` extra) and :mod:`kinechain.explore` (notebook sliders; the ``explore``
+extra), which ``import kinechain`` does not load.
 """
 
 from ._version import __version__

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import click
-import numpy as np
+import xarray as xr
 
 from ._version import __version__
 from .body.anthropometry import Subject
 from .body.model import Model
 from .mechanics.kinematics import forward_kinematics
-from .study.simulate import simulate
-from .variables import SEXES, SUBJECT_PARAMETERS
+from .posture import Pose, propagate
+from .statics import Loads, statics
+from .variables import INPUTS, OUTPUTS, SEXES, SUBJECT_PARAMETERS, TASK_PARAMETERS
 
 
 def _table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:
@@ -24,85 +25,116 @@ def _table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:
     return "\n".join([title, line, body[0], line, *body[1:], line, ""])
 
 
-def chain_report(model: Model) -> str:
-    """Readable tables of a model's segments and landmarks in the neutral standing posture."""
+#: The demo's scenarios: (heading, right knee valgus in degrees, gluteus medius strength factor).
+SCENARIOS = (
+    ("aligned knee", 0.0, 1.0),
+    ("15° valgus", 15.0, 1.0),
+    ("15° valgus, weak GMed", 15.0, 0.4),
+)
+#: The demo's tasks: (task, task parameters, words).
+DEMO_TASKS = (
+    ("double_stance", {}, "standing on both feet"),
+    ("single_leg_squat_r", {"knee_flexion": 60.0}, "single-leg squat on the right leg, knee bent 60°"),
+)
+#: What the model solves and the demo shows: (output, words).
+SOLVED = (
+    ("hip_adduction_r", "right hip adduction"),
+    ("anterior_pelvic_tilt", "pelvic tilt"),
+    ("pelvic_obliquity", "pelvic obliquity"),
+    ("pelvic_rotation", "pelvic rotation"),
+    ("lumbar_lateral_bending", "lumbar side bending"),
+    ("lumbar_torsion", "lumbar torsion (twist)"),
+    ("l5s1_compression", "L5/S1 compression"),
+    ("l5s1_shear_ap", "L5/S1 front-back shear"),
+    ("l5s1_shear_lateral", "L5/S1 side shear"),
+    ("l5s1_torsion_moment", "L5/S1 twisting moment"),
+)
+UNITS = {"degrees": "°", "N": "N", "N m": "N·m"}
+
+
+def _units(name: str) -> str:
+    return UNITS[OUTPUTS[name].units]
+
+
+def _signed(value: float) -> str:
+    """One decimal with its sign; zero (also a rounded −0.04) without one."""
+    value = round(float(value), 1) + 0.0
+    return f"{value:+.1f}" if value else "0.0"
+
+
+def body_report(model: Model) -> str:
+    """The subject in words: segment masses and lengths, and the pelvis's sagittal geometry."""
     s = model.subject
     seg = s.segments
-    segments = [
-        (name, seg[name].mass, seg[name].length, seg[name].com_fraction)
-        for name in ("foot", "shank", "thigh", "pelvis", "lumbar", "upper_trunk", "head")
-    ]
-    segments.append(("head-arms-trunk", s.head_arms_trunk_mass, "-", "-"))
-    kin = forward_kinematics(model)
-    marks = [
-        (name, *map(float, kin.landmarks[name][0]))
-        for name in (
-            "hip_centre_r",
-            "knee_centre_r",
-            "ankle_centre_r",
-            "heel_r",
-            "toe_r",
-            "asis_r",
-            "psis_r",
-            "s1_centre",
-            "l5s1_disc_centre",
-            "l4l5_disc_centre",
-            "t12l1_disc_centre",
-        )
-    ]
-    spino = [(k, float(v[0])) for k, v in kin.spinopelvic.items()]
+    rows = [(name, seg[name].mass, seg[name].length) for name in ("foot", "shank", "thigh", "pelvis", "lumbar")]
+    rows.append(("head, arms and upper trunk", s.head_arms_trunk_mass, "-"))
+    spino = forward_kinematics(model).spinopelvic
     return "\n".join(
         [
-            f"kinechain {__version__}: subject {s.mass:g} kg, {s.height:g} m, {s.sex}",
-            "",
-            _table("Segments (de Leva 1996)", ("segment", "mass kg", "length m", "COM frac"), segments),
-            _table(
-                "Landmarks, neutral standing (ground frame: x anterior, y up, z right)",
-                ("landmark", "x m", "y m", "z m"),
-                marks,
+            _table("The body (segments from de Leva 1996)", ("segment", "mass (kg)", "length (m)"), rows),
+            "Pelvis, standing: pelvic incidence {:.1f}°, sacral slope {:.1f}°, radiographic pelvic tilt {:.1f}°\n"
+            "(incidence = tilt + slope). The pelvic angles below are changes from this standing posture.".format(
+                *(float(spino[k][0]) for k in ("pelvic_incidence", "sacral_slope", "pelvic_tilt"))
             ),
-            _table("Spinopelvic geometry", ("angle", "degrees"), spino),
+            "",
         ]
     )
 
 
-def scenario_report(model: Model) -> str:
-    """Posture and lumbar loads in double stance and a single-leg squat, with and without 10°
-    of right knee valgus and a weak gluteus medius (strength 0.4)."""
-    rows = []
-    for task, extra in (("double_stance", {}), ("single_leg_squat_r", {"knee_flexion": 60.0})):
-        for valgus in (0.0, 10.0):
-            for weak in (1.0, 0.4):
-                ds = simulate(model, task=task, knee_valgus_r=valgus, strength={"gluteus_medius": weak}, **extra)
-                flag = "" if bool(ds["feasible"]) else " *"
-                rows.append(
-                    (
-                        task + flag,
-                        f"{valgus:g}",
-                        f"{weak:g}",
-                        float(ds["hip_adduction_r"]),
-                        float(ds["pelvic_obliquity"]),
-                        float(ds["pelvic_rotation"]),
-                        float(ds["lumbar_torsion"]),
-                        float(ds["l5s1_compression"]),
-                        float(ds["l5s1_shear_ap"]),
-                        float(ds["l5s1_torsion_moment"]),
-                    )
-                )
-    header = (
-        "task",
-        "valgus°",
-        "GMed",
-        "hipAdd°",
-        "obliq°",
-        "pelvRot°",
-        "torsion°",
-        "L5S1 C N",
-        "AP N",
-        "Mt N·m",
+def signs_report() -> str:
+    """How to read every sign in the demo, once (from the declarations)."""
+    lines = ["How to read the signs (frames: x forward, y up, z to the subject's right)"]
+    lines.append("  knee valgus: positive = " + INPUTS["knee_valgus_r"].positive + " (knee towards the midline)")
+    lines += [f"  {words}: positive = {OUTPUTS[name].positive}" for name, words in SOLVED]
+    return "\n".join(lines) + "\n"
+
+
+def scenario_poses(model: Model, task: str, parameters: dict, scenarios=SCENARIOS) -> tuple[Pose, Loads]:
+    """The scenarios as one paired batch (dimension ``scenario``) and their loads."""
+    scenario = [xr.DataArray([value[i] for value in scenarios], dims="scenario") for i in (1, 2)]
+    pose = propagate(
+        model,
+        task=task,
+        knee_valgus_r=scenario[0],
+        knee_valgus_l=0.0,
+        femoral_ir_r=0.0,
+        femoral_ir_l=0.0,
+        strength={"gluteus_medius": scenario[1]},
+        **parameters,
     )
-    note = "* = infeasible: reserves needed (muscles too weak) or centre of pressure outside the foot\n"
-    return _table("Right knee valgus and gluteus medius strength (GMed: factor on max force)", header, rows) + note
+    return pose, statics(pose)
+
+
+def scenario_report(model: Model, task: str, parameters: dict, words: str, poses: tuple[Pose, Loads]) -> str:
+    """What was prescribed and what the model solved, one column per scenario."""
+    pose, loads = poses
+    weight = model.subject.weight
+    valgus = " or ".join(f"{v:g}°" for v in dict.fromkeys(v for _, v, _ in SCENARIOS))
+    strength = " or ".join(f"{100 * v:g} %" for v in dict.fromkeys(v for _, _, v in SCENARIOS))
+    held = "".join(
+        f"\n  {TASK_PARAMETERS[name].long_name}: {value:g}{UNITS.get(TASK_PARAMETERS[name].units, '')}"
+        for name, value in parameters.items()
+    )
+    prescribed = [
+        f"Task: {words}.",
+        f"Prescribed (held fixed by the model): right knee valgus {valgus}; left knee valgus 0°; femoral internal",
+        f"  rotation 0° on both sides; gluteus medius (GMed) strength {strength} of a typical adult.{held}",
+        "Solved (found by the model: the posture of least joint strain that keeps the body balanced over the",
+        "  feet, then the muscle forces that hold it):",
+    ]
+    header = ("quantity", *(name for name, _, _ in SCENARIOS))
+    rows = []
+    for name, text in SOLVED:
+        value = pose[name] if name in pose.angles else loads[name]
+        rows.append((f"{text} ({_units(name)})", *(_signed(v) for v in value)))
+        if name == "l5s1_compression":
+            rows.append(("  as a multiple of body weight", *(f"{v / weight:.2f}" for v in value)))
+    rows.append(("muscles can hold it", *("yes" if ok else "NO" for ok in loads["feasible"])))
+    note = (
+        "'NO': the muscles, at the given strength, cannot supply the joint moments (the model needs reserve\n"
+        "moments), or the centre of pressure falls outside the foot.\n"
+    )
+    return "\n".join(prescribed) + "\n" + _table("", header, rows) + note
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -115,13 +147,40 @@ def main() -> None:
 @click.option("--mass", default=SUBJECT_PARAMETERS["mass"].default, show_default=True, help="Body mass (kg).")
 @click.option("--height", default=SUBJECT_PARAMETERS["height"].default, show_default=True, help="Stature (m).")
 @click.option("--sex", type=click.Choice(SEXES), default=SEXES[0], show_default=True)
-def demo(mass: float, height: float, sex: str) -> None:
-    """Print the default subject's chain, then posture and lumbar loads in double stance and a
-    single-leg squat, with and without knee valgus and a weak gluteus medius."""
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Also write the squat as stick figures (three views, aligned knee against valgus with weak GMed) "
+    "to this PNG file (needs the plot extra: pip install 'kinechain[plot]').",
+)
+def demo(mass: float, height: float, sex: str, plot_path: str | None) -> None:
+    """A clinical summary for one subject: how knee valgus and a weak gluteus medius change pelvic
+    posture and lumbar loads, standing and in a single-leg squat."""
     try:
         model = Model.default(Subject(mass, height, sex))
     except ValueError as err:
         raise click.BadParameter(str(err)) from None
-    with np.printoptions(precision=3, suppress=True):
-        click.echo(chain_report(model))
-        click.echo(scenario_report(model))
+    s = model.subject
+    click.echo(f"kinechain {__version__}: a {s.mass:g} kg, {s.height:g} m {s.sex} subject (--mass, --height, --sex)\n")
+    click.echo(body_report(model))
+    click.echo(signs_report())
+    for task, parameters, words in DEMO_TASKS:
+        poses = scenario_poses(model, task, parameters)
+        click.echo(scenario_report(model, task, parameters, words, poses))
+    if plot_path:
+        write_plot(model, plot_path)
+        click.echo(f"Stick figures of the squat (aligned knee against 15° valgus with weak GMed): {plot_path}")
+
+
+def write_plot(model: Model, path: str) -> None:
+    """Save the squat's first and last scenario as overlaid stick figures in three views (PNG)."""
+    try:
+        from .plot import stick_figure
+    except ImportError as err:
+        raise click.ClickException(f"--plot needs matplotlib: pip install 'kinechain[plot]' ({err})") from None
+    task, parameters, _ = DEMO_TASKS[-1]
+    pair = (SCENARIOS[0], SCENARIOS[-1])
+    pose, loads = scenario_poses(model, task, parameters, pair)
+    fig = stick_figure(pose, [name for name, _, _ in pair], loads=loads)
+    fig.savefig(path, dpi=100)

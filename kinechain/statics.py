@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from ._html import html_table, output_rows
 from .body.chain import Frames
 from .body.topology import BODIES
 from .mechanics.external import DISC_FRAME, EQUILIBRIUM, JOINTS
@@ -57,6 +58,11 @@ class Loads:
     def __getitem__(self, name: str) -> np.ndarray:
         value = self.values[name]
         return value.reshape(self.pose.shape + value.shape[1:])
+
+    def _repr_html_(self) -> str:
+        feasible = self.values["feasible"]
+        title = f"Loads: task {self.pose.task}, {feasible.size} pose(s); feasible {int(feasible.sum())}/{feasible.size}"
+        return html_table(title, ("output", "units", "value", "positive"), output_rows(self.values))
 
     def outputs(self) -> dict[str, np.ndarray]:
         """The declared load outputs, flat (n, ...)."""

@@ -12,16 +12,23 @@ from kinechain._data import read_csv, read_toml
 ROOT = Path(kinechain.__file__).parent
 #: Layers from the bottom; a module may import only from its own layer or below.
 LAYERS = (
-    ("kinechain._version", "kinechain._data", "kinechain._validation", "kinechain.variables", "kinechain.batch"),
+    (
+        "kinechain._version",
+        "kinechain._data",
+        "kinechain._validation",
+        "kinechain._html",
+        "kinechain.variables",
+        "kinechain.batch",
+    ),
     ("kinechain.body",),
     ("kinechain.mechanics",),
     ("kinechain.posture",),
     ("kinechain.statics",),
     ("kinechain.study",),
-    ("kinechain.cli", "kinechain"),
+    ("kinechain.cli", "kinechain.plot", "kinechain.explore", "kinechain"),
 )
-#: Imports allowed inside functions: optional extras only.
-OPTIONAL = ()
+#: Imports allowed inside functions: optional extras only (``plot`` needs matplotlib).
+OPTIONAL = ("kinechain.plot",)
 
 
 def _layer(module: str) -> int:

@@ -1,6 +1,9 @@
+import sys
+
 from click.testing import CliRunner
 
 import kinechain
+from kinechain import plot
 from kinechain.cli import main
 
 
@@ -10,14 +13,59 @@ def test_version():
     assert kinechain.__version__ in result.output
 
 
-def test_demo_prints_chain():
+def test_demo_reads_as_a_clinical_summary():
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code == 0, result.output
-    for word in ("thigh", "hip_centre_r", "l5s1_disc_centre", "pelvic_incidence"):
-        assert word in result.output
+    out = result.output
+    for words in (
+        "thigh",
+        "pelvic incidence",
+        "Prescribed (held fixed by the model): right knee valgus 0° or 15°",
+        "Solved (found by the model",
+        "pelvic obliquity (°)",
+        "lumbar torsion (twist) (°)",
+        "L5/S1 compression (N)",
+        "L5/S1 twisting moment (N·m)",
+        "muscles can hold it",
+    ):
+        assert words in out
+    # every sign is explained once, in words from the declaration
+    assert out.count("pelvic obliquity: positive = right side up (left drops)") == 1
+    assert out.count("lumbar torsion (twist): positive = thorax turns left") == 1
+    assert "-0.0" not in out
+    assert out.count("Task:") == 2
+
+
+def test_demo_plot_writes_three_views_with_two_poses(tmp_path, monkeypatch):
+    drawn = []
+    original = plot.stick_figure
+
+    def spy(*args, **kwargs):
+        drawn.append(original(*args, **kwargs))
+        return drawn[-1]
+
+    monkeypatch.setattr(plot, "stick_figure", spy)
+    path = tmp_path / "demo.png"
+    result = CliRunner().invoke(main, ["demo", "--plot", str(path)])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes().startswith(b"\x89PNG")
+    assert str(path) in result.output
+    (fig,) = drawn
+    assert [ax.get_title().split()[0] for ax in fig.axes] == ["frontal", "sagittal", "transverse"]
+    for ax in fig.axes:
+        labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+        assert labels == ["aligned knee", "15° valgus, weak GMed"]
 
 
 def test_demo_bad_subject():
     result = CliRunner().invoke(main, ["demo", "--mass", "-3"])
     assert result.exit_code != 0
     assert "mass must be within" in result.output
+
+
+def test_demo_plot_without_matplotlib_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "kinechain.plot", None)  # as if the plot extra were missing
+    result = CliRunner().invoke(main, ["demo", "--plot", str(tmp_path / "demo.png")])
+    assert result.exit_code != 0
+    assert "pip install 'kinechain[plot]'" in result.output
+    assert not (tmp_path / "demo.png").exists()

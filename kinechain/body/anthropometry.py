@@ -13,6 +13,7 @@ from functools import cache
 from types import MappingProxyType
 
 from .._data import read_csv
+from .._html import html_table
 from .._validation import check_choice, check_number
 from ..variables import SEXES, SUBJECT_PARAMETERS
 
@@ -73,6 +74,8 @@ def _table() -> dict[tuple[str, str], dict[str, float]]:
 class Subject:
     """A person: body mass, stature and sex.
 
+    Ranges and defaults: :data:`kinechain.variables.SUBJECT_PARAMETERS`.
+
     Parameters
     ----------
     mass : float
@@ -81,8 +84,6 @@ class Subject:
         Stature (m).
     sex : {"male", "female"}
         Selects de Leva's male or female table.
-
-    Ranges and defaults: :data:`kinechain.variables.SUBJECT_PARAMETERS`.
 
     Examples
     --------
@@ -106,6 +107,11 @@ class Subject:
     def default(cls) -> Subject:
         """The built-in default subject: a 70 kg, 1.75 m male."""
         return cls()
+
+    def _repr_html_(self) -> str:
+        rows = [(s.name, f"{s.mass:.2f}", f"{s.length:.3f}", f"{s.com_fraction:.3f}") for s in self.segments.values()]
+        title = f"Subject: {self.mass:g} kg, {self.height:g} m, {self.sex}; weight {self.weight:.0f} N"
+        return html_table(title, ("segment", "mass (kg)", "length (m)", "centre of mass (fraction of length)"), rows)
 
     @property
     def weight(self) -> float:

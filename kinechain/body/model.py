@@ -19,6 +19,7 @@ from types import MappingProxyType
 import numpy as np
 
 from .._data import read_toml
+from .._html import html_table
 from .._validation import check_choice
 from .anthropometry import Subject
 from .chain import body_frames
@@ -162,13 +163,14 @@ class Model:
         )
 
     def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{m.body}</td><td>{m.mass:.2f}</td><td>{', '.join(f'{c:.3f}' for c in m.com)}</td></tr>"
-            for m in self.masses
+        s = self.subject
+        rows = [(m.body, f"{m.mass:.2f}", ", ".join(f"{c:.3f}" for c in m.com)) for m in self.masses]
+        title = (
+            f"Model of a {s.mass:g} kg, {s.height:g} m {s.sex}: {len(COORDINATES)} coordinates, {len(BODIES)} bodies, "
+            f"{len(self.muscles.names)} muscle lines; hip centres {self.hip_centre}; "
+            f"pelvis {self.standing_height:.3f} m above the ground standing"
         )
-        return (
-            f"<b>{self!r}</b><table><tr><th>body</th><th>mass (kg)</th><th>COM (m, body frame)</th></tr>{rows}</table>"
-        )
+        return html_table(title, ("body", "mass (kg)", "centre of mass (m, body frame)"), rows)
 
 
 def trunk_centre_of_mass(subject: Subject, s1: np.ndarray, hip_centre: np.ndarray, scale: float) -> np.ndarray:

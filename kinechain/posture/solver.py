@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
+from .._html import html_table, output_rows
 from ..batch import Batch
 from ..body.chain import Frames
 from ..body.model import Model, require_model
@@ -112,6 +113,12 @@ class Pose:
     def to_dataset(self) -> xr.Dataset:
         """The posture outputs as a labelled Dataset over the batch's dimensions."""
         return self.batch.labelled(self.outputs())
+
+    def _repr_html_(self) -> str:
+        ok = f"{int(self.converged.sum())}/{self.converged.size}"
+        dims = ", ".join(f"{d}: {s}" for d, s in zip(self.batch.dims, self.shape, strict=True)) or "one pose"
+        title = f"Pose: task {self.task}, {dims}; converged {ok}"
+        return html_table(title, ("output", "units", "value", "positive"), output_rows(self.angles))
 
     def __repr__(self) -> str:
         ok = f"{int(self.converged.sum())}/{self.converged.size}"
