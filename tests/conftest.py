@@ -34,5 +34,5 @@ def pytest_report_header(config):
 
 def pytest_configure(config):
     # CI sets this: the tests must exercise the installed package, not ./kinechain.
-    if os.environ.get("KINECHAIN_TEST_INSTALLED") and Path(kc.__file__).resolve().is_relative_to(SOURCE_TREE):
+    if os.environ.get("KINECHAIN_TEST_INSTALLED") and Path(kc.__file__).resolve().parent == SOURCE_TREE / "kinechain":
         raise pytest.UsageError(f"kinechain was imported from the source tree ({kc.__file__}), not the installed one")
