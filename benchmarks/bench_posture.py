@@ -117,10 +117,10 @@ def main() -> None:
     model = kc.Model.default()
     kc.simulate(model)  # warm-up
     print(f"timings: best of {REPEAT}; every baseline runs over the same problems as the batch")
-    n = 1000 if args.full else 80
+    n = 1000 if args.full else 60
     bench_propagate(model, n)
     bench_simulate(model, n)
-    bench_force_sharing(model, 1000 if args.full else 100)
+    bench_force_sharing(model, 1000 if args.full else 80)
     simulate_memory(model, 47 if args.full else 10)  # 47³ = 103,823 combinations with --full
 
 
