@@ -30,20 +30,13 @@ def _problems(n: int) -> dict[str, xr.DataArray]:
     return {name: xr.DataArray(rng.uniform(-10, 15, n), dims="sample") for name in ("knee_valgus_r", "femoral_ir_r")}
 
 
-def bench_propagate(model, n: int) -> None:
+def bench_against_loop(label: str, fn, model, n: int) -> None:
+    """``fn(model, **inputs)`` on a batch of n problems against one call per problem."""
     inputs = _problems(n)
     single = [{k: float(v[i]) for k, v in inputs.items()} for i in range(n)]
-    batched = best(lambda: kc.propagate(model, **inputs))
-    loop = best(lambda: [kc.propagate(model, **s) for s in single])
-    print(compare(f"propagate, {n:,} postures", n, batched, {"per-pose loop": loop}))
-
-
-def bench_simulate(model, n: int) -> None:
-    inputs = _problems(n)
-    single = [{k: float(v[i]) for k, v in inputs.items()} for i in range(n)]
-    batched = best(lambda: kc.simulate(model, **inputs))
-    loop = best(lambda: [kc.simulate(model, **s) for s in single])
-    print(compare(f"simulate, {n:,} evaluations", n, batched, {"per-pose loop": loop}))
+    batched = best(lambda: fn(model, **inputs))
+    loop = best(lambda: [fn(model, **s) for s in single])
+    print(compare(f"{label}, {n:,} problems", n, batched, {"per-pose loop": loop}))
 
 
 def simulate_memory(model, n_side: int) -> None:
@@ -118,8 +111,8 @@ def main() -> None:
     kc.simulate(model)  # warm-up
     print(f"timings: best of {REPEAT}; every baseline runs over the same problems as the batch")
     n = 1000 if args.full else 60
-    bench_propagate(model, n)
-    bench_simulate(model, n)
+    bench_against_loop("propagate", kc.propagate, model, n)
+    bench_against_loop("simulate", kc.simulate, model, n)
     bench_force_sharing(model, 1000 if args.full else 80)
     simulate_memory(model, 47 if args.full else 10)  # 47³ = 103,823 combinations with --full
 
