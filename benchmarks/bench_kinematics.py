@@ -1,52 +1,50 @@
-"""Forward-kinematics throughput: poses per second for growing batches.
+"""Forward-kinematics throughput: the batched chain against a per-pose loop of the same function.
 
-Run: ``python benchmarks/bench_kinematics.py``. Reports the vectorized batch against a baseline
-measured in the same run: the same function called once per pose (a Python loop).
+Run: ``python benchmarks/bench_kinematics.py [--full]`` (about 1 minute; ``--full`` adds a batch of
+100,000, about 6 minutes more). For every batch size the per-pose loop runs over the same poses,
+and both timings follow the same rule (best of 3, ``benchmarks/_timing.py``).
 """
 
 from __future__ import annotations
 
-import time
+import argparse
 
 import numpy as np
+from _timing import REPEAT, best, compare
 
 import kinechain as kc
 from kinechain.body.chain import body_frames
 from kinechain.mechanics.kinematics import coordinate_array
 
 
-def _best(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def _poses(rng, n: int) -> dict[str, np.ndarray]:
+    return {
+        "hip_flexion_r": rng.uniform(-20, 90, n),
+        "hip_adduction_l": rng.uniform(-20, 20, n),
+        "knee_angle_r": rng.uniform(0, 90, n),
+        "lumbar_rotation": rng.uniform(-20, 20, n),
+    }
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--full", action="store_true", help="add a batch of 100,000 poses")
+    args = parser.parse_args()
     model = kc.Model.default()
     rng = np.random.default_rng(0)
-    loop_n = 200
-    q_loop = coordinate_array({"hip_flexion_r": rng.uniform(-20, 90, loop_n), "knee_angle_l": 30.0})
-    loop = _best(lambda: [body_frames(model.p, q_loop[i]) for i in range(loop_n)], repeat=1)
-    loop_rate = loop_n / loop
-    print(f"baseline: one call per pose        {loop_rate:12,.0f} poses/s")
-    for n in (1, 100, 10_000, 100_000):
-        q = coordinate_array(
-            {
-                "hip_flexion_r": rng.uniform(-20, 90, n),
-                "hip_adduction_l": rng.uniform(-20, 20, n),
-                "knee_angle_r": rng.uniform(0, 90, n),
-                "lumbar_rotation": rng.uniform(-20, 20, n),
-            }
-        )
-        t = _best(lambda q=q: body_frames(model.p, q))
-        print(f"batch of {n:>7,}: body frames      {n / t:12,.0f} poses/s  ({n / t / loop_rate:8.1f}x baseline)")
-    n = 100_000
-    coords = {"hip_adduction_r": rng.uniform(-20, 20, n), "knee_adduction_r": rng.uniform(-10, 10, n)}
-    t = _best(lambda: kc.forward_kinematics(model, coords), repeat=1)
-    print(f"batch of {n:>7,}: forward_kinematics (frames, landmarks, clinical angles) {n / t:12,.0f} poses/s")
+    print(f"timings: best of {REPEAT}; the per-pose loop runs over the same poses as the batch")
+    for n in (1, 100, 10_000) + ((100_000,) if args.full else ()):
+        q = coordinate_array(_poses(rng, n))
+        batched = best(lambda q=q: body_frames(model.p, q))
+        loop = best(lambda q=q: [body_frames(model.p, row) for row in q])
+        print(compare(f"body frames, {n:>7,} poses", n, batched, {"per-pose loop": loop}))
+    n = 1_000
+    coords = _poses(rng, n)
+    batched = best(lambda: kc.forward_kinematics(model, coords))
+    single = [{k: float(v[i]) for k, v in coords.items()} for i in range(n)]
+    loop = best(lambda: [kc.forward_kinematics(model, c) for c in single])
+    label = f"forward_kinematics (frames, landmarks, clinical angles), {n:,} poses"
+    print(compare(label, n, batched, {"per-pose loop": loop}))
 
 
 if __name__ == "__main__":

@@ -136,6 +136,16 @@ SUBJECT_PARAMETERS = _table(
     [
         Variable("mass", "kg", "body mass", range=(20.0, 250.0), default=70.0),
         Variable("height", "m", "stature", range=(1.0, 2.3), default=1.75),
+        # Mac-Thiong et al. 2011 (Eur Spine J 20 Suppl 5:572-577; 709 asymptomatic adults, standing
+        # radiographs): PI 32-74 deg as mean +/- 2 SD, no sex difference; the default is the mean
+        # implied by that range (its midpoint).
+        Variable(
+            "pelvic_incidence",
+            "degrees",
+            "pelvic incidence: angle between the S1 endplate normal and the line to the hip axis (morphology)",
+            range=(32.0, 74.0),
+            default=53.0,
+        ),
     ]
 )
 SEXES = ("male", "female")

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -22,3 +23,16 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(scope="session")
 def model():
     return kc.Model.default()
+
+
+SOURCE_TREE = Path(__file__).resolve().parents[1]
+
+
+def pytest_report_header(config):
+    return f"kinechain from {Path(kc.__file__).parent}"
+
+
+def pytest_configure(config):
+    # CI sets this: the tests must exercise the installed package, not ./kinechain.
+    if os.environ.get("KINECHAIN_TEST_INSTALLED") and Path(kc.__file__).resolve().parent == SOURCE_TREE / "kinechain":
+        raise pytest.UsageError(f"kinechain was imported from the source tree ({kc.__file__}), not the installed one")

@@ -1,8 +1,11 @@
+import re
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 import kinechain
+import kinechain as kc
 from kinechain import plot
 from kinechain.cli import main
 
@@ -55,6 +58,23 @@ def test_demo_plot_writes_three_views_with_two_poses(tmp_path, monkeypatch):
     for ax in fig.axes:
         labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
         assert labels == ["aligned knee", "15° valgus, weak GMed"]
+
+
+@pytest.mark.parametrize(("mass", "height"), [(70.0, 1.75), (92.0, 1.86)])
+def test_demo_prints_the_libraries_numbers_for_that_subject(mass, height):
+    """The printed numbers are the library's for that subject (to the printed precision)."""
+    result = CliRunner().invoke(main, ["demo", "--mass", str(mass), "--height", str(height)])
+    assert result.exit_code == 0, result.output
+    model = kc.Model.default(kc.Subject(mass, height))
+    held = dict(knee_valgus_l=0.0, femoral_ir_r=0.0, femoral_ir_l=0.0)
+    tasks = (dict(task="double_stance"), dict(task="single_leg_squat_r", knee_flexion=60.0))
+    rows = re.findall(r"^L5/S1 compression \(N\)\s+(\S+)\s+(\S+)", result.output, flags=re.M)
+    assert len(rows) == len(tasks)
+    for task, (aligned, valgus) in zip(tasks, rows, strict=True):
+        ds = kc.simulate(model, knee_valgus_r=[0.0, 15.0], **held, **task)
+        assert [float(aligned), float(valgus)] == pytest.approx(ds["l5s1_compression"].values, abs=0.06)
+    thigh = model.subject.segments["thigh"]
+    assert re.search(rf"^thigh\s+{thigh.mass:.3f}\s+{thigh.length:.3f}", result.output, flags=re.M)
 
 
 def test_demo_bad_subject():

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from strategies import mirror_coordinates, postures
 
 import kinechain as kc
@@ -10,12 +11,25 @@ from kinechain.mechanics.clinical import clinical_angles
 from kinechain.mechanics.kinematics import coordinate_array, spinopelvic
 
 
-@given(postures())
-def test_pelvic_incidence_is_tilt_plus_slope_and_constant(model, q):
-    kin = kc.forward_kinematics(model, q)
-    sp = kin.spinopelvic
+@given(postures(), st.floats(32.0, 74.0))
+def test_pelvic_incidence_is_the_subjects_in_every_posture(q, incidence):
+    """PI is an input (a trait of the pelvis): every posture reports the subject's value, and the
+    neutral pelvic tilt, an output of the pelvic geometry, does not depend on it."""
+    model = kc.Model.default(kc.Subject(pelvic_incidence=incidence))
+    sp = kc.forward_kinematics(model, q).spinopelvic
+    np.testing.assert_allclose(sp["pelvic_incidence"], incidence, atol=1e-9)
     np.testing.assert_allclose(sp["pelvic_incidence"], sp["pelvic_tilt"] + sp["sacral_slope"], atol=1e-9)
-    np.testing.assert_allclose(sp["pelvic_incidence"], 53.0, atol=1e-9)
+    neutral = kc.forward_kinematics(model).spinopelvic
+    default = kc.forward_kinematics(kc.Model.default()).spinopelvic
+    np.testing.assert_allclose(neutral["pelvic_tilt"], default["pelvic_tilt"], atol=1e-9)
+    # the neutral lordosis is the sacral slope: the thorax stays upright at zero lumbar coordinates
+    l1 = model.bodies.index("L1")
+    np.testing.assert_allclose(kc.forward_kinematics(model).frames.rotations[0, l1], np.eye(3), atol=1e-12)
+
+
+def test_pelvic_incidence_outside_the_population_range_is_refused():
+    with pytest.raises(ValueError, match=r"pelvic_incidence must be within \[32, 74\] degrees"):
+        kc.Subject(pelvic_incidence=80.0)
 
 
 @given(postures())
@@ -101,7 +115,7 @@ def test_jacobians_match_finite_differences(model, q_deg):
 def test_spinopelvic_radians_function(model):
     frames = body_frames(model.p, model.neutral())
     sp = spinopelvic(model, frames)
-    assert np.degrees(sp["pelvic_incidence"][0]) == pytest.approx(53.0)
+    assert np.degrees(sp["pelvic_incidence"][0]) == pytest.approx(model.subject.pelvic_incidence)
 
 
 @pytest.mark.parametrize(

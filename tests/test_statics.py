@@ -10,7 +10,13 @@ from strategies import paired, postures
 import kinechain as kc
 from kinechain.body.anthropometry import GRAVITY
 from kinechain.body.chain import body_frames
-from kinechain.mechanics.external import external_loads, ground_reaction, joint_loads, pelvis_residual
+from kinechain.mechanics.external import (
+    external_loads,
+    ground_reaction,
+    hand_load_point,
+    joint_loads,
+    pelvis_residual,
+)
 from kinechain.mechanics.kinematics import coordinate_array
 from kinechain.mechanics.sharing import share_forces
 
@@ -22,8 +28,18 @@ def test_whole_body_equilibrium_and_pelvis_closure(model, q, stance, load):
     loads = external_loads(model, frames, load, 0.4)
     grf = ground_reaction(model, frames, stance, loads)
     total = sum(grf.force.values())
-    np.testing.assert_allclose(total[:, 1], (model.subject.mass + load) * GRAVITY, rtol=1e-12)
     np.testing.assert_allclose(total[:, [0, 2]], 0.0, atol=1e-9)
+    # moment balance: the ground's vertical forces act, together, under the centre of mass,
+    # computed here from the segment masses and the hand load directly
+    mass, moment = load, load * hand_load_point(frames, np.full(3, 0.4))
+    for element in model.masses:
+        b = model.bodies.index(element.body)
+        mass += element.mass
+        moment = moment + element.mass * (frames.origins[:, b] + frames.rotations[:, b] @ np.asarray(element.com))
+    com = moment / mass
+    np.testing.assert_allclose(total[:, 1], mass * GRAVITY, rtol=1e-12)
+    cop = sum(grf.force[s][:, 1:2] * grf.cop[s] for s in stance) / total[:, 1:2]
+    np.testing.assert_allclose(cop[:, [0, 2]], com[:, [0, 2]], atol=1e-9)
     # bottom-up (legs, from the ground) and top-down (lumbar, from the trunk) meet at the pelvis
     force, moment = pelvis_residual(model, frames, loads, joint_loads(frames, loads, grf))
     np.testing.assert_allclose(force, 0.0, atol=1e-9)
@@ -159,3 +175,52 @@ def test_weak_erector_spinae_shifts_force_before_reserves(model):
     reserves = np.abs(loads["reserve_moment"]).max(axis=1)
     assert reserves[0] < 1e-3 and reserves[1] < 1e-3  # others cope
     assert reserves[-1] > 1.0 and not loads["feasible"][-1]  # too weak: it says so
+
+
+MODEL_PROBLEMS = {
+    "double stance, valgus": {"knee_valgus_r": paired([0.0, 6.0, 12.0]), "femoral_ir_l": paired([0.0, 4.0, -4.0])},
+    "single stance, weak gluteus medius": {
+        "task": "single_stance_r",
+        "strength": {"gluteus_medius": paired([1.0, 0.4, 0.15])},
+    },
+    "squat": {"task": "single_leg_squat_r", "knee_flexion": paired([20.0, 40.0, 60.0])},
+    "lift, weak erector spinae": {
+        "task": "lift",
+        "trunk_flexion": 45.0,
+        "load_mass": 15.0,
+        "strength": {"erector_spinae": paired([1.0, 0.3, 0.05])},
+    },
+}
+
+
+@pytest.mark.parametrize("case", list(MODEL_PROBLEMS))
+def test_force_sharing_of_model_problems_matches_the_exact_solver(model, monkeypatch, case):
+    """The model's own problems (every muscle, R = RESERVE_SCALE), as statics() poses them, against
+    scipy's bounded least squares, the exact solution of the quadratic cost."""
+    from kinechain.mechanics import sharing
+
+    seen = []
+
+    def record(a, tau, **kwargs):
+        out = share_forces(a, tau, **kwargs)
+        seen.append((a, tau, kwargs, out))
+        return out
+
+    pose = kc.propagate(model, **MODEL_PROBLEMS[case])
+    assert pose.converged.all()
+    monkeypatch.setattr(sharing, "share_forces", record)
+    kc.statics(pose)
+    (a, tau, kwargs, (act, reserve, ok)), *_ = seen
+    assert kwargs["reserve_scale"] == sharing.RESERVE_SCALE and a.shape[2] == len(model.muscles)
+    assert ok.all()
+    assert any(np.abs(reserve).max(axis=1) > 1.0) == case.startswith(("single stance", "lift"))
+    for i in range(a.shape[0]):
+        ref_a, ref_r = _sharing_reference(a[i], tau[i], 2, sharing.RESERVE_SCALE)
+        cost = np.sum(act[i] ** 2) + np.sum((reserve[i] / sharing.RESERVE_SCALE) ** 2)
+        ref_cost = np.sum(ref_a**2) + np.sum((ref_r / sharing.RESERVE_SCALE) ** 2)
+        assert cost <= ref_cost * (1 + 1e-12)
+        # where reserves of newtons-metres dominate the cost, activations are fixed only to ~1e-4 in
+        # double precision (their part of the cost is below its rounding), in either solver
+        held = np.abs(ref_r).max() <= sharing.RESERVE_LIMIT
+        np.testing.assert_allclose(act[i], ref_a, atol=1e-6 if held else 1e-4)
+        np.testing.assert_allclose(reserve[i], ref_r, atol=1e-7 * (1 + np.abs(tau[i]).max()))

@@ -1,8 +1,10 @@
-"""Rewrite the generated sections of ``docs/`` from the code that owns them.
+"""Rewrite the generated sections of the documents from the code that owns them.
 
-Run ``python tools/generate_docs.py`` after changing a declaration; ``tests/test_docs.py`` fails
-while a committed document differs from what this script writes. A generated section sits
-between ``<!-- generated: NAME -->`` and ``<!-- end generated: NAME -->``.
+Run ``python tools/generate_docs.py`` after changing a declaration or anything that moves a
+published number; ``tests/test_variables.py`` fails while a committed document differs from what
+this script writes. A generated section sits between ``<!-- generated: NAME -->`` and
+``<!-- end generated: NAME -->``. The validation table, the coupling table and the README's
+comparison come from ``tests/validation/rows.py``, which the validation tests also use.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from pathlib import Path
 
 from kinechain import variables
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "validation"))
+import rows  # noqa: E402  (the validation rows live with the tests that assert them)
 
-#: (document, section name) → function returning the section's markdown.
+#: (document from the repository root, section name) → function returning the section's markdown.
 SECTIONS = {
-    ("conventions.md", "inputs-and-outputs"): variables.markdown_tables,
+    ("docs/conventions.md", "inputs-and-outputs"): variables.markdown_tables,
+    **rows.SECTIONS,
 }
 
 
@@ -33,7 +38,7 @@ def generated() -> dict[Path, str]:
     """Every document with a generated section, as it should read."""
     out: dict[Path, str] = {}
     for (doc, name), make in SECTIONS.items():
-        path = DOCS / doc
+        path = ROOT / doc
         out[path] = render(out.get(path, path.read_text()), name, make())
     return out
 

@@ -84,6 +84,11 @@ class Subject:
         Stature (m).
     sex : {"male", "female"}
         Selects de Leva's male or female table.
+    pelvic_incidence : float
+        Pelvic incidence (degrees), a fixed trait of the pelvis: it sets the sacral slope of the
+        neutral posture (``pelvic_incidence`` minus the pelvic tilt that the pelvic geometry
+        gives) and with it the neutral lumbar lordosis. Default: the population mean of
+        Mac-Thiong et al. (2011).
 
     Examples
     --------
@@ -95,6 +100,7 @@ class Subject:
     mass: float = SUBJECT_PARAMETERS["mass"].default
     height: float = SUBJECT_PARAMETERS["height"].default
     sex: str = SEXES[0]
+    pelvic_incidence: float = SUBJECT_PARAMETERS["pelvic_incidence"].default
     segments: MappingProxyType = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -105,7 +111,7 @@ class Subject:
 
     @classmethod
     def default(cls) -> Subject:
-        """The built-in default subject: a 70 kg, 1.75 m male."""
+        """The built-in default subject: a 70 kg, 1.75 m male with the mean pelvic incidence."""
         return cls()
 
     def _repr_html_(self) -> str:

@@ -158,7 +158,8 @@ class Model:
     def __repr__(self) -> str:
         s = self.subject
         return (
-            f"Model(subject=Subject(mass={s.mass:g}, height={s.height:g}, sex={s.sex!r}), "
+            f"Model(subject=Subject(mass={s.mass:g}, height={s.height:g}, sex={s.sex!r}, "
+            f"pelvic_incidence={s.pelvic_incidence:g}), "
             f"hip_centre={self.hip_centre!r}, {len(COORDINATES)} coordinates, {len(BODIES)} bodies)"
         )
 
@@ -231,11 +232,13 @@ def _build(subject: Subject, hip_centre: str) -> Model:
         "tibia": seg["shank"].length / np.linalg.norm(ankle),
         "foot": seg["foot"].length / np.linalg.norm(toe - heel),
     }
-    p, params, hjc, heights = _geometry(scale, hip_centre)
+    p, params, hjc, heights = _geometry(scale, hip_centre, np.radians(subject.pelvic_incidence))
     # The generic model (unscaled, its own hip centres): muscle fibre and tendon lengths are
     # scaled by how much each path is longer here than there (as OpenSim's scaling does).
     unit = dict.fromkeys(scale, 1.0)
-    generic = body_frames(_geometry(unit, "rajagopal2016")[0], np.zeros(len(COORDINATES)))
+    # The generic model carries the population-mean pelvic incidence (the default subject's).
+    mean_incidence = np.radians(Subject().pelvic_incidence)
+    generic = body_frames(_geometry(unit, "rajagopal2016", mean_incidence)[0], np.zeros(len(COORDINATES)))
     sp_, sft = scale["pelvis"], scale["foot"]
     asis, psis = sp_ * np.asarray(d["pelvis"]["asis"]), sp_ * np.asarray(d["pelvis"]["psis"])
     right = {"knee_centre": scale["femur"] * knee, "ankle_centre": scale["tibia"] * ankle}
@@ -312,8 +315,12 @@ def _build(subject: Subject, hip_centre: str) -> Model:
     )
 
 
-def _geometry(scale: dict[str, float], hip_centre: str):
-    """Parameter vector of the generated kinematics for per-body scale factors."""
+def _geometry(scale: dict[str, float], hip_centre: str, pelvic_incidence: float):
+    """Parameter vector of the generated kinematics for per-body scale factors.
+
+    ``pelvic_incidence`` (rad) is the subject's; with the pelvic tilt that the S1 centre and the
+    hip centres give, it sets the neutral sacral slope (``PI = PT + SS``) and the lordosis.
+    """
     d = skeleton_data()
     sp_, sf, st, sft = scale["pelvis"], scale["femur"], scale["tibia"], scale["foot"]
     knee = np.asarray(d["femur"]["knee_centre"])
@@ -342,7 +349,6 @@ def _geometry(scale: dict[str, float], hip_centre: str):
 
     lumbar = d["lumbar"]
     s1 = sp_ * np.asarray(d["pelvis"]["s1_centre"])
-    pelvic_incidence = d["pelvis"]["pelvic_incidence"]
     # Pelvic tilt of the neutral pelvis: angle from the downward vertical to the line from the
     # S1 endplate centre to the hip axis midpoint, positive when the hip axis is anterior.
     to_hips = np.array([hjc[0], hjc[1]]) - s1

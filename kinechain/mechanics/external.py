@@ -51,6 +51,24 @@ def hand_load_point(frames: Frames, load_distance: np.ndarray) -> np.ndarray:
     return frames.origins[:, BODIES.index("L5")] + np.asarray(load_distance)[:, None] * heading
 
 
+def hand_load_jacobian(frames: Frames, load_distance: np.ndarray) -> np.ndarray:
+    """Jacobian (n, 3, n_coordinates) of :func:`hand_load_point`.
+
+    The hands move with the L5/S1 disc centre and turn with the thorax's horizontal heading
+    ``h = P a / |P a|`` (``a`` the thorax's anterior axis, ``P`` the projection on the ground
+    plane): ``dh = (I − h hᵀ) P (ω × a) / |P a|`` with ``ω`` the thorax's angular velocity.
+    """
+    a = frames.axis("L1", 0)
+    flat = a * np.array([1.0, 0.0, 1.0])
+    norm = np.linalg.norm(flat, axis=1)
+    h = flat / norm[:, None]
+    da = -np.cross(a[:, :, None], frames.angular_jacobian("L1"), axis=1)  # ω × a = −a × ω
+    da[:, 1] = 0.0
+    dh = (da - h[:, :, None] * np.einsum("ni,nij->nj", h, da)[:, None, :]) / norm[:, None, None]
+    origin = frames.origins[:, BODIES.index("L5")]
+    return frames.point_jacobian("L5", origin[:, None])[:, 0] + np.asarray(load_distance)[:, None, None] * dh
+
+
 def external_loads(model, frames: Frames, load_mass=0.0, load_distance=0.0) -> PointLoads:
     """Segment weights (de Leva 1996 masses) and the load held in the hands (carried by L1).
 

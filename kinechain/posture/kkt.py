@@ -17,7 +17,7 @@ from scipy.spatial.transform import Rotation
 from ..body.chain import Frames, body_frames
 from ..body.topology import BODIES, COORDINATES
 from ..mechanics.clinical import clinical_angle, clinical_jacobian
-from ..mechanics.external import centre_of_mass, external_loads, foot_centre
+from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import path_geometry
 from .conditions import Conditions
 from .energy import stiffness
@@ -119,9 +119,12 @@ def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.nd
     weights = -loads.force[..., 1]
     total = weights.sum(axis=1)
     jac = np.zeros((frames.origins.shape[0], 3, len(COORDINATES)))
-    for j, body in enumerate(loads.body):
+    # every weight but the last is fixed in its body; the last is the hand load (external_loads)
+    for j, body in enumerate(loads.body[:-1]):
         name = BODIES[body]
         jac += (weights[:, j] / total)[:, None, None] * frames.point_jacobian(name, loads.point[:, j : j + 1])[:, 0]
+    load_distance = np.broadcast_to(cond.load_distance, (frames.origins.shape[0],))
+    jac += (weights[:, -1] / total)[:, None, None] * hand_load_jacobian(frames, load_distance)
     return com, jac
 
 

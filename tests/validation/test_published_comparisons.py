@@ -1,0 +1,76 @@
+"""Every published comparison, asserted: the value kinechain produces, to a stated tolerance, and
+whether it lies inside the published band (or meets the row's stated criterion).
+
+A change of the model that moves a number by more than its tolerance fails here; the documents
+that print the numbers (``docs/validation.md``, ``docs/model.md``, ``README.md``) are generated
+from the same rows (``rows.py``) and checked by ``tests/test_variables.py``.
+"""
+
+import numpy as np
+import pytest
+import rows
+
+#: Row → (kinechain's values, tolerance in the row's units, inside the band for each value).
+CLAIMS = {
+    "moment_arms_unwrapped": ((0.473,), 0.05, (True,)),
+    "moment_arms_wrapped_adduction": ((1.43,), 0.1, (False,)),
+    "moment_arms_wrapped_rotation": ((6.66,), 0.2, (False,)),
+    "pelvic_tilt": ((19.73,), 0.1, (True,)),
+    "eversion_coupling_in_vitro": ((0.752,), 0.01, (True,)),
+    "eversion_coupling_running": ((0.752,), 0.01, (False,)),
+    "standing_compression": ((669.3,), 5.0, (False,)),
+    "flexed_standing_ratio": ((2.081,), 0.02, (True,)),
+    "lift_ratio": ((4.067, 4.785), 0.03, (True,)),
+    "loaded_lift_compression": ((2722.0, 3202.0), 20.0, (True, False)),
+    "niosh_unloaded": ((1729.0,), 20.0, (True,)),
+    "lumbopelvic_rhythm": ((8.14,), 0.3, (False,)),
+    "squat_fppa": ((-1.73,), 0.2, (False,)),
+    "fppa_grows_with_femoral_ir": ((7.93,), 0.2, (True,)),
+    "hip_contact_single_stance_in_vivo": ((4.778,), 0.05, (False,)),
+    "hip_contact_double_stance_opensim": ((1.040,), 0.03, (False,)),
+    "hip_contact_single_stance_r_opensim": ((4.778,), 0.05, (False,)),
+    "hip_contact_single_leg_squat_r_opensim": ((4.252,), 0.05, (False,)),
+}
+
+#: Coupling table of docs/model.md: (column, output) → ratio (°/°), to within COUPLING_TOLERANCE.
+COUPLING = {
+    "per ° knee valgus, double stance": (0.520, -0.009, -0.040, 0.002, 0.040, -0.009),
+    "per ° femoral IR, double stance": (0.014, 0.003, -0.112, -0.068, 0.112, 0.003),
+    "per ° knee valgus, squat": (0.267, -0.337, -0.183, -0.066, 0.168, -0.339),
+    "per ° femoral IR, squat": (0.146, -0.371, -0.262, -0.144, 0.242, -0.370),
+}
+#: Per degree of projected valgus in the squat (docs/model.md), in rows.FPPA_OUTPUTS order.
+FPPA = (0.191, 0.392, -0.154, 0.280, -0.286, -0.143)
+COUPLING_TOLERANCE = 0.01
+
+
+def test_every_row_has_a_claim():
+    assert [r.key for r in rows.rows()] == list(CLAIMS)
+
+
+@pytest.mark.parametrize("key", list(CLAIMS))
+def test_published_comparison(key):
+    row = rows.row(key)
+    values, tolerance, within = CLAIMS[key]
+    np.testing.assert_allclose(row.values, values, atol=tolerance, rtol=0, err_msg=f"{key} ({row.units})")
+    assert row.within == within, f"{key}: {row.values} against {row.band or row.bracket}"
+
+
+def test_every_band_is_a_band():
+    for row in rows.rows():
+        if row.bracket is None:
+            lo, hi = row.band
+            assert lo < hi, row.key
+
+
+@pytest.mark.parametrize("column", list(COUPLING))
+def test_coupling_table(column):
+    ratios = rows.coupling_ratios()
+    outputs = [name for _, name, _ in rows.COUPLING_OUTPUTS]
+    got = [ratios[column, name] for name in outputs]
+    np.testing.assert_allclose(got, COUPLING[column], atol=COUPLING_TOLERANCE, rtol=0)
+
+
+def test_projection_angle_coupling():
+    got = [rows.fppa_coupling()[name] for name in rows.FPPA_OUTPUTS]
+    np.testing.assert_allclose(got, FPPA, atol=COUPLING_TOLERANCE, rtol=0)
