@@ -6,7 +6,7 @@ import xarray as xr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from strategies import paired
+from strategies import paired, subjects
 
 import kinechain as kc
 from kinechain.variables import POSTURE_OUTPUTS as OUTPUTS
@@ -57,8 +57,11 @@ def test_mirrored_inputs_give_mirrored_outputs(model, vr, vl, rr, rl, task, weak
         np.testing.assert_allclose(b[_swap(name)][ok], sign * a[name][ok], atol=1e-6, err_msg=name)
 
 
+HELD_NEUTRAL = dict(knee_valgus_r=0.0, knee_valgus_l=0.0, femoral_ir_r=0.0, femoral_ir_l=0.0)
+
+
 def test_neutral_inputs_give_neutral_standing(model):
-    pose = kc.propagate(model)
+    pose = kc.propagate(model, **HELD_NEUTRAL)
     assert pose.converged.all()
     neutral = kc.forward_kinematics(model)
     for name in OUTPUTS:
@@ -70,40 +73,37 @@ def test_neutral_inputs_give_neutral_standing(model):
 
 def test_valgus_adducts_the_hip_monotonically(model):
     valgus = np.linspace(0.0, 20.0, 9)
-    pose = kc.propagate(model, knee_valgus_r=valgus)
+    held = dict(knee_valgus_l=0.0, femoral_ir_r=0.0, femoral_ir_l=0.0)
+    pose = kc.propagate(model, knee_valgus_r=valgus, **held)
     assert pose.converged.all()
     assert np.all(np.diff(pose["hip_adduction_r"]) > 0)
-    squat = kc.propagate(model, knee_valgus_r=valgus, task="single_leg_squat_r", knee_flexion=60.0)
+    squat = kc.propagate(model, knee_valgus_r=valgus, task="single_leg_squat_r", knee_flexion=60.0, **held)
     assert squat.converged.all()
     assert np.all(np.diff(squat["hip_adduction_r"]) > 0)
     torsion = squat["lumbar_torsion"] - squat["lumbar_torsion"][0]
     assert np.all(np.diff(np.abs(torsion)) > 0)
 
 
-def test_squat_valgus_as_projection_angle_rotates_hip_internally_and_twists_lumbar_spine(model):
-    """Valgus as single-leg-squat studies measure it: the frontal-plane projection angle."""
-    valgus = np.linspace(0.0, 20.0, 9)
-    squat = kc.propagate(
-        model,
-        knee_valgus_r=valgus,
-        femoral_ir_r=None,
-        task="single_leg_squat_r",
-        knee_flexion=60.0,
-        valgus_measure="fppa",
-    )
+@settings(max_examples=5)
+@given(subject=subjects, size=st.integers(2, 5), top=st.floats(8.0, 15.0))
+def test_squat_projection_valgus_adducts_and_rotates_the_hip_and_twists_the_lumbar_spine(subject, size, top):
+    """Valgus as single-leg squat studies measure it, the frontal-plane projection angle, all else free."""
+    model = kc.Model.default(subject)
+    fppa = np.linspace(0.0, top, size)
+    squat = kc.propagate(model, knee_fppa_r=fppa, task="single_leg_squat_r", knee_flexion=60.0)
     assert squat.converged.all()
-    np.testing.assert_allclose(squat["knee_fppa_r"], valgus, atol=1e-7)
+    np.testing.assert_allclose(squat["knee_fppa_r"], fppa, atol=1e-7)
     for name in ("hip_adduction_r", "hip_internal_rotation_r"):
         assert np.all(np.diff(squat[name]) > 0), name
     assert np.all(np.diff(np.abs(squat["lumbar_torsion"])) > 0)
 
 
 def test_coupling_to_projection_valgus_matches_finite_differences(model):
-    base = dict(femoral_ir_r=None, task="single_leg_squat_r", knee_flexion=60.0, valgus_measure="fppa")
-    pose = kc.propagate(model, knee_valgus_r=8.0, **base)
-    ratio = kc.coupling(pose, inputs=["knee_valgus_r"], outputs=["hip_internal_rotation_r", "knee_fppa_r"])
+    base = dict(task="single_leg_squat_r", knee_flexion=60.0)
+    pose = kc.propagate(model, knee_fppa_r=8.0, **base)
+    ratio = kc.coupling(pose, inputs=["knee_fppa_r"], outputs=["hip_internal_rotation_r", "knee_fppa_r"])
     h = 1e-3
-    plus, minus = (kc.propagate(model, knee_valgus_r=8.0 + d, **base) for d in (h, -h))
+    plus, minus = (kc.propagate(model, knee_fppa_r=8.0 + d, **base) for d in (h, -h))
     np.testing.assert_allclose(ratio.sel(output="knee_fppa_r").values, 1.0, atol=1e-9)
     fd = (plus["hip_internal_rotation_r"] - minus["hip_internal_rotation_r"]) / (2 * h)
     # deficits held at the solved posture (see coupling): agreement to the deficit's share
@@ -133,7 +133,8 @@ def test_squat_femoral_internal_rotation_collapses_the_knee_medially(model):
 def test_femoral_internal_rotation_turns_pelvis_and_twists_lumbar_spine(model, task):
     rotation = np.linspace(0.0, 20.0, 9)
     kwargs = {"knee_flexion": 60.0} if task != "double_stance" else {}
-    pose = kc.propagate(model, femoral_ir_r=rotation, task=task, **kwargs)
+    held = dict(knee_valgus_r=0.0, knee_valgus_l=0.0, femoral_ir_l=0.0)
+    pose = kc.propagate(model, femoral_ir_r=rotation, task=task, **kwargs, **held)
     assert pose.converged.all()
     for name in ("pelvic_rotation", "lumbar_torsion"):
         change = np.abs(pose[name] - pose[name][0])
@@ -150,7 +151,7 @@ def test_weak_gluteus_medius_lets_valgus_and_adduction_grow(model):
 
 def test_coupling_matches_finite_differences(model):
     # double stance: muscles hold it with capacity to spare, so no deficit changes with the input
-    base = dict(femoral_ir_r=None)
+    base = dict(knee_valgus_l=0.0, femoral_ir_l=0.0)  # femoral_ir_r free
     pose = kc.propagate(model, knee_valgus_r=6.0, **base)
     ratio = kc.coupling(pose, inputs=["knee_valgus_r"], outputs=["hip_adduction_r", "lumbar_torsion"])
     h = 1e-3
@@ -183,6 +184,8 @@ def test_unreachable_input_is_flagged_not_returned_as_fine(model):
         ({"knee_valgus_r": []}, "knee_valgus_r is empty"),
         ({"knee_valgus_r": [1.0, None]}, "knee_valgus_r contains None"),
         ({"valgus": 1.0}, "unknown input 'valgus'"),
+        ({"knee_valgus_r": 5.0, "knee_fppa_r": 5.0}, "both prescribe the same knee"),
+        ({"knee_valgus_r": [1.0], "femoral_ir_r": np.zeros(3), "knee_fppa_l": np.ones((2, 2))}, "plain array"),
     ],
 )
 def test_bad_inputs(model, kwargs, match):

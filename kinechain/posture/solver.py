@@ -127,7 +127,6 @@ def propagate(
     task: str = "double_stance",
     strength: Mapping[str, object] | None = None,
     tightness: Mapping[str, object] | None = None,
-    valgus_measure: str = "jcs",
     **inputs,
 ) -> Pose:
     """Closed-chain posture for a batch of clinical inputs.
@@ -139,12 +138,12 @@ def propagate(
         One of :data:`kinechain.variables.TASKS`.
     strength, tightness : mapping of muscle group to float or array_like, optional
         See :data:`kinechain.variables.MUSCLE_PARAMETERS`; a trailing ``_r``/``_l`` selects one side.
-    valgus_measure : {"jcs", "fppa"}
-        What a prescribed knee valgus fixes: the tibiofemoral joint-coordinate-system angle
-        (default; output ``knee_valgus_*``) or the frontal-plane projection angle that
-        single-leg-squat studies report (output ``knee_fppa_*``).
     **inputs
-        Clinical inputs and task parameters by name (listed below). The batch-shape rule of
+        Clinical inputs and task parameters by name (listed below). A clinical input not given
+        is free: the posture that minimizes the energy under the task's constraints decides it;
+        give a value to hold it. Knee valgus is prescribed either as the tibiofemoral
+        joint-coordinate-system angle (``knee_valgus_*``) or as the frontal-plane projection angle
+        that single-leg squat studies report (``knee_fppa_*``), not both. The batch-shape rule of
         :mod:`kinechain.batch` applies: plain 1-D arrays form a grid, DataArrays sharing a
         dimension are paired.
 
@@ -159,7 +158,7 @@ def propagate(
     >>> bool(pose.converged.all())
     True
     """
-    cond = conditions(require_model(model), task, inputs, strength, tightness, valgus_measure, POSE_BYTES)
+    cond = conditions(require_model(model), task, inputs, strength, tightness, POSE_BYTES)
     return solve(cond)
 
 
