@@ -92,7 +92,7 @@ INPUTS = _table(
                 "degrees",
                 f"knee valgus, tibia relative to femur (joint coordinate system) ({side})",
                 "valgus",
-                (-45.0, 45.0),
+                (-15.0, 15.0),
                 None,
                 prescribes=f"knee_valgus_{s}",
             ),
@@ -128,7 +128,8 @@ INPUTS = _table(
     )
 )
 
-#: Task parameters; each applies to the tasks listed.
+#: Task parameters, each for the tasks listed (every task where none are): the task's angles and
+#: load, and the support under each foot (a flat floor unless given).
 TASK_PARAMETERS = _table(
     [
         Variable("knee_flexion", "degrees", "stance-knee flexion of the squat", "flexion", (0.0, 100.0), 60.0, _SQUATS),
@@ -139,7 +140,28 @@ TASK_PARAMETERS = _table(
         Variable(
             "load_distance", "m", "horizontal distance of the hands in front of L5/S1", "", (0.0, 0.8), 0.3, ("lift",)
         ),
-    ]
+    ],
+    *(
+        [
+            Variable(
+                f"foot_wedge_{s}",
+                "degrees",
+                f"frontal-plane tilt of the support under the foot (wedge, orthosis post) ({side}); 0 = flat floor",
+                "lateral border raised (lateral wedge, everting); negative = medial post",
+                (-20.0, 20.0),
+                0.0,
+            ),
+            Variable(
+                f"heel_lift_{s}",
+                "mm",
+                f"height of the heel above the forefoot on the support (heel lift, heeled shoe) ({side}); 0 = flat",
+                "heel raised",
+                (0.0, 60.0),
+                0.0,
+            ),
+        ]
+        for s, side in SIDES.items()
+    ),
 )
 
 #: Subject size (sex is one of :data:`SEXES`).
@@ -257,6 +279,11 @@ STATUS_OUTPUTS = _table(
     [
         Variable("converged", "1", "posture solved within tolerance and joint ranges"),
         Variable("reason", "", "why a posture did not converge (empty if it did)"),
+        Variable(
+            "limit",
+            "",
+            "joint limits the posture reached, and prescribed inputs not reached because of them (empty if none)",
+        ),
     ]
 )
 

@@ -38,6 +38,8 @@ class Conditions:
         Task angles (degrees).
     load_mass, load_distance : ndarray (n,)
         Hand load (kg) and its distance in front of L5/S1 (m).
+    foot_wedge_r, foot_wedge_l, heel_lift_r, heel_lift_l : ndarray (n,)
+        Support under each foot: frontal-plane tilt (degrees) and heel height (mm).
     strength, tightness : ndarray (n, M)
         Per muscle line (1).
     """
@@ -50,6 +52,10 @@ class Conditions:
     trunk_flexion: np.ndarray
     load_mass: np.ndarray
     load_distance: np.ndarray
+    foot_wedge_r: np.ndarray
+    foot_wedge_l: np.ndarray
+    heel_lift_r: np.ndarray
+    heel_lift_l: np.ndarray
     strength: np.ndarray
     tightness: np.ndarray
 
@@ -122,7 +128,7 @@ def conditions(
             values[name] = (variable, value)
     for name, variable in TASK_PARAMETERS.items():
         value = inputs.get(name)
-        if value is not None and task not in variable.tasks:
+        if value is not None and variable.tasks and task not in variable.tasks:
             raise ValueError(f"{name} does not apply to task {task!r} (only to {list(variable.tasks)}); leave it out")
         values[name] = (variable, variable.default if value is None else value)
     groups, labels = {}, {}

@@ -19,7 +19,7 @@ from .._version import __version__
 from ..body.anthropometry import Subject
 from ..body.model import Model
 from ..posture.conditions import Conditions, conditions, declare_inputs
-from ..posture.solver import POSE_BYTES, chunks, solve
+from ..posture.solver import POSE_BYTES, chunks, solve, warn_unsolved
 from ..statics import equilibrium_labels, statics
 from ..variables import OUTPUTS
 
@@ -103,6 +103,7 @@ def simulate(
     cond = conditions(model, task, inputs, strength, tightness, result_bytes(model))
     parts = [evaluate(cond.take(index), exponent) for index in chunks(cond.n)]
     arrays = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    warn_unsolved(arrays["converged"], arrays["reason"])
     ds = cond.batch.labelled(arrays, {"muscle": model.muscles.names, "coordinate": equilibrium_labels()})
     given = {k: _jsonable(v) for k, v in inputs.items()}
     given |= {
