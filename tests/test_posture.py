@@ -117,14 +117,16 @@ def test_coupling_to_projection_valgus_matches_finite_differences(model):
 )
 def test_squat_valgus_internally_rotates_the_hip(model):
     valgus = np.linspace(0.0, 20.0, 5)
-    squat = kc.propagate(model, knee_valgus_r=valgus, femoral_ir_r=None, task="single_leg_squat_r", knee_flexion=60.0)
+    held = dict(knee_valgus_l=0.0, femoral_ir_l=0.0)  # femoral_ir_r free
+    squat = kc.propagate(model, knee_valgus_r=valgus, task="single_leg_squat_r", knee_flexion=60.0, **held)
     assert np.all(np.diff(squat["hip_internal_rotation_r"]) > 0)
 
 
 def test_squat_femoral_internal_rotation_collapses_the_knee_medially(model):
     """Clinically, dynamic valgus is seen as the 2-D projection angle growing with hip IR."""
     rotation = np.linspace(0.0, 15.0, 6)
-    squat = kc.propagate(model, knee_valgus_r=None, femoral_ir_r=rotation, task="single_leg_squat_r", knee_flexion=60.0)
+    held = dict(knee_valgus_l=0.0, femoral_ir_l=0.0)  # knee_valgus_r free
+    squat = kc.propagate(model, femoral_ir_r=rotation, task="single_leg_squat_r", knee_flexion=60.0, **held)
     assert squat.converged.all()
     assert np.all(np.diff(squat["knee_fppa_r"]) > 0)
 
@@ -143,7 +145,8 @@ def test_femoral_internal_rotation_turns_pelvis_and_twists_lumbar_spine(model, t
 
 def test_weak_gluteus_medius_lets_valgus_and_adduction_grow(model):
     strength = np.linspace(1.0, 0.2, 9)
-    pose = kc.propagate(model, knee_valgus_r=None, task="single_stance_r", strength={"gluteus_medius": strength})
+    held = dict(knee_valgus_l=0.0, femoral_ir_r=0.0, femoral_ir_l=0.0)  # knee_valgus_r free
+    pose = kc.propagate(model, task="single_stance_r", strength={"gluteus_medius": strength}, **held)
     assert pose.converged.all()
     assert np.all(np.diff(pose["knee_valgus_r"]) > 0)
     assert np.all(np.diff(pose["hip_adduction_r"]) > 0)
@@ -184,6 +187,9 @@ def test_input_past_a_joint_range_stops_the_joint_at_its_limit(model):
         ({"knee_valgus_r": np.zeros((2, 2))}, "a plain array must be a scalar or 1-D"),
         ({"knee_valgus_r": []}, "knee_valgus_r is empty"),
         ({"knee_valgus_r": [1.0, None]}, "knee_valgus_r contains None"),
+        ({"strength": {"gluteus_medius": []}}, r"strength\['gluteus_medius'\] is empty"),
+        ({"foot_wedge_r": [0.0, None]}, "foot_wedge_r contains None"),
+        ({"foot_wedge_r": 30.0}, r"foot_wedge_r must be within \[-20, 20\] degrees"),
         ({"valgus": 1.0}, "unknown input 'valgus'"),
         ({"knee_valgus_r": 5.0, "knee_fppa_r": 5.0}, "both prescribe the same knee"),
         ({"knee_valgus_r": [1.0], "femoral_ir_r": np.zeros(3), "knee_fppa_l": np.ones((2, 2))}, "plain array"),
