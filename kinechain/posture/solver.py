@@ -360,15 +360,17 @@ def _pulled_inside(problem: Problem, lam: np.ndarray) -> np.ndarray:
 
 def _limit_text(problem: Problem, converged: np.ndarray) -> np.ndarray:
     """Per element, the joint limits held and the prescribed inputs released (empty if none)."""
-    n = converged.shape[0]
-    parts = [np.full(n, "", dtype=object)]
+    out = np.full(converged.shape, "", dtype=object)
+
+    def append(mask: np.ndarray, text) -> None:
+        out[mask] = np.where(out[mask] == "", "", out[mask] + "; ") + (text[mask] if np.ndim(text) else text)
+
     for i in problem.limited:
         name = COORDINATES[i]
         value = np.degrees(problem.limits[:, i])
+        held = ~np.isnan(value)
         side = np.where(np.isclose(value, COORDINATE_RANGES[name][1]), "upper", "lower")
-        text = np.char.add(np.char.add(f"{name} at its ", side), np.char.add(" limit ", np.char.mod("%g", value)))
-        parts.append(np.where(np.isnan(value), "", np.char.add(text, " degrees")))
+        append(held, np.char.add(np.char.add(f"{name} at its ", side), np.char.mod(" limit %g degrees", value)))
     for k, name in enumerate(problem.targets):
-        parts.append(np.where(problem.released[:, k], f"{name} not reached", ""))
-    joined = ["; ".join(p for p in row if p) for row in zip(*parts, strict=True)]
-    return np.where(converged, np.array(joined, dtype=str), "")
+        append(problem.released[:, k], f"{name} not reached")
+    return np.where(converged, out, "").astype(str)
