@@ -70,6 +70,20 @@ def test_wedges_of_15_degrees_solve_and_tilt_the_rearfoot(model):
         assert np.all(np.diff(eversion) > 0)  # a lateral wedge everts, a medial post inverts
 
 
+@settings(max_examples=4)
+@given(subject=subjects, size=st.integers(2, 4))
+def test_everting_wedge_moves_the_knee_medially_and_rotates_tibia_and_hip_internally(subject, size):
+    model = kc.Model.default(subject)
+    wedge = np.linspace(0.0, 15.0, size)
+    right, left = kc.propagate(model, foot_wedge_r=wedge), kc.propagate(model, foot_wedge_l=wedge)
+    assert right.converged.all() and left.converged.all()
+    for name in ("rearfoot_eversion", "tibial_internal_rotation", "hip_internal_rotation"):
+        assert np.all(np.diff(right[f"{name}_r"]) > 0), name
+        np.testing.assert_allclose(left[f"{name}_l"], right[f"{name}_r"], atol=1e-6)
+    assert np.all(np.diff(_knee_medial(right, "r")) > 0)
+    np.testing.assert_allclose(_knee_medial(left, "l"), _knee_medial(right, "r"), atol=1e-9)
+
+
 def test_mirrored_wedges_give_mirrored_posture(model):
     a = kc.propagate(model, foot_wedge_r=10.0, heel_lift_r=12.0)
     b = kc.propagate(model, foot_wedge_l=10.0, heel_lift_l=12.0)
