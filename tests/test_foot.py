@@ -84,14 +84,33 @@ def test_everting_wedge_moves_the_knee_medially_and_rotates_tibia_and_hip_intern
     np.testing.assert_allclose(_knee_medial(left, "l"), _knee_medial(right, "r"), atol=1e-9)
 
 
-def test_mirrored_wedges_give_mirrored_posture(model):
-    a = kc.propagate(model, foot_wedge_r=10.0, heel_lift_r=12.0)
-    b = kc.propagate(model, foot_wedge_l=10.0, heel_lift_l=12.0)
+LATERAL = ("pelvic_obliquity", "pelvic_rotation", "lumbar_torsion", "lumbar_lateral_bending")
+
+
+@settings(max_examples=6)
+@given(
+    wedge=st.floats(-15.0, 15.0),
+    lift=st.floats(0.0, 40.0),
+    eversion=st.one_of(st.none(), st.floats(0.0, 15.0)),
+)
+def test_mirrored_supports_give_mirrored_postures(model, wedge, lift, eversion):
+    a = kc.propagate(model, foot_wedge_r=wedge, heel_lift_r=lift, rearfoot_eversion_r=eversion)
+    b = kc.propagate(model, foot_wedge_l=wedge, heel_lift_l=lift, rearfoot_eversion_l=eversion)
+    assert a.converged.all() and b.converged.all()
     for name in ("anterior_pelvic_tilt", "lumbar_flexion"):
         np.testing.assert_allclose(a[name], b[name], atol=1e-7)
-    for name in ("pelvic_obliquity", "pelvic_rotation", "lumbar_torsion", "lumbar_lateral_bending"):
+    for name in LATERAL:
         np.testing.assert_allclose(a[name], -b[name], atol=1e-7)
-    np.testing.assert_allclose(a["rearfoot_eversion_r"], b["rearfoot_eversion_l"], atol=1e-7)
+    for name in ("rearfoot_eversion", "tibial_internal_rotation", "hip_internal_rotation", "knee_fppa"):
+        np.testing.assert_allclose(a[f"{name}_r"], b[f"{name}_l"], atol=1e-7)
+
+
+def test_symmetric_supports_give_no_lateral_or_axial_motion(model):
+    pose = kc.propagate(model, foot_wedge_r=[-12.0, 12.0], foot_wedge_l=[-12.0, 12.0], heel_lift_r=15, heel_lift_l=15)
+    both = pose["anterior_pelvic_tilt"].diagonal()
+    assert np.isfinite(both).all()
+    for name in LATERAL:
+        np.testing.assert_allclose(pose[name].diagonal(), 0.0, atol=1e-7)
 
 
 def test_medial_post_in_a_pronated_valgus_subject_is_one_call(model):
