@@ -134,7 +134,7 @@ TASK_PARAMETERS = _table(
     [
         Variable("knee_flexion", "degrees", "stance-knee flexion of the squat", "flexion", (0.0, 100.0), 60.0, _SQUATS),
         Variable(
-            "trunk_flexion", "degrees", "forward inclination of the thorax", "forward", (-30.0, 90.0), 0.0, _BENDS
+            "trunk_flexion", "degrees", "forward inclination of the thorax", "forward", (-30.0, 60.0), 0.0, _BENDS
         ),
         Variable("load_mass", "kg", "mass held in both hands", "", (0.0, 50.0), 0.0, ("lift",)),
         Variable(

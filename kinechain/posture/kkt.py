@@ -33,7 +33,9 @@ from .energy import stiffness
 TOLERANCE = 1e-9
 #: Newton steps smaller than this (rad, m) end the iterations of an element.
 STEP_TOLERANCE = 1e-9
-MAX_ITERATIONS = 40
+MAX_ITERATIONS = 100
+#: Largest change of any coordinate in one Newton step (rad, m); longer steps are scaled down.
+MAX_STEP = 0.25
 #: Stiffness of the rearfoot's rotation on the forefoot about the midtarsal axis (N·m/rad),
 #: ``data/stiffness.toml`` (assumed there, with the reason).
 MIDTARSAL_STIFFNESS = float(read_toml("stiffness.toml")["foot"]["midtarsal"])
@@ -315,6 +317,8 @@ def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.
     todo = np.arange(q.shape[0]) if todo is None else todo
     for _ in range(MAX_ITERATIONS):
         step, _, c, _, _ = _newton_step(problem.take(todo), q[todo], linear[todo], q0)
+        # a long step (far from the solution, e.g. after a joint was stopped at a limit) is shortened
+        step *= np.minimum(1.0, MAX_STEP / np.maximum(np.abs(step).max(axis=1), 1e-300))[:, None]
         q[todo] += step
         done = (np.abs(c).max(axis=1) < tol) & (np.abs(step).max(axis=1) < STEP_TOLERANCE)
         todo = todo[~done]

@@ -288,7 +288,7 @@ def _beyond_range(q: np.ndarray) -> np.ndarray:
 def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
     """Minimize with every coordinate inside its range: an active set of joint limits.
 
-    A coordinate that the unconstrained minimum carries past a limit is held at that limit (an
+    A coordinate that a solved minimum carries past a limit is held at that limit (an
     equality row of the KKT system) and the posture is solved again; a prescribed clinical angle
     that mostly moves that coordinate (its Jacobian row points along it by more than
     :data:`RELEASE_ALIGNMENT`) is released — the joint stops at its limit instead of reaching
@@ -303,13 +303,16 @@ def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
         At the solution.
     """
     lo, hi = _bounds()
+    scale = problem.cond.model.subject.segments["thigh"].length
     todo = None
     for _ in range(ACTIVE_SET_ROUNDS):
         q, lam, c, _, frames = minimize(problem, linear, q, todo)
-        over = _beyond_range(q) & np.isnan(problem.limits)
+        # limits are read only at solved postures: an iterate that missed its constraints says nothing
+        solved = np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < TOLERANCE * scale)
+        over = _beyond_range(q) & np.isnan(problem.limits) & solved[:, None]
         changed = over.any(axis=1)
         if not changed.any():
-            release = _pulled_inside(problem, lam) & ~_standing_for_inputs(problem, frames)
+            release = _pulled_inside(problem, lam) & ~_standing_for_inputs(problem, frames) & solved[:, None]
             if not release.any():
                 break
             limits = np.where(release, np.nan, problem.limits)
