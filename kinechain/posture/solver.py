@@ -330,13 +330,13 @@ def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
     return problem, q, lam, c, frames
 
 
-def _aligned(frames, name: str) -> np.ndarray:
+def _aligned(frames: Frames, name: str) -> np.ndarray:
     """Coordinates (n, 25) along which the clinical angle ``name`` mostly moves."""
     jac = clinical_jacobian(frames, name)
     return np.abs(jac) / np.maximum(np.linalg.norm(jac, axis=1, keepdims=True), 1e-12) > RELEASE_ALIGNMENT
 
 
-def _standing_for_inputs(problem: Problem, frames) -> np.ndarray:
+def _standing_for_inputs(problem: Problem, frames: Frames) -> np.ndarray:
     """Held limits (n, 25) that stand in for a released input: kept, so the joint stays at its limit."""
     out = np.zeros(problem.limits.shape, dtype=bool)
     for k, name in enumerate(problem.targets):
