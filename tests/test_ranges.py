@@ -74,3 +74,17 @@ def test_failed_elements_are_nan_in_every_output_with_one_warning(model, monkeyp
     for name, var in ds.data_vars.items():
         if var.dtype.kind == "f":
             assert np.isnan(var.values[bad]).all(), name
+
+
+def test_coupling_is_unchanged_by_a_limit_held_in_another_element(model):
+    """The limit rows of a batch follow the prescribed angles; a free element keeps its exact ratios."""
+    held = dict(knee_valgus_l=0.0, femoral_ir_l=0.0)
+    mixed = kc.propagate(model, knee_valgus_r=6.0, femoral_ir_r=[0.0, 44.0], **held)
+    alone = kc.propagate(model, knee_valgus_r=6.0, femoral_ir_r=0.0, **held)
+    assert mixed.limit[0] == "" and "hip_rotation_r" in mixed.limit[1]
+    names = ["hip_adduction_r", "lumbar_torsion"]
+    a = kc.coupling(mixed, inputs=["knee_valgus_r", "femoral_ir_r"], outputs=names).values[0]
+    b = kc.coupling(alone, inputs=["knee_valgus_r", "femoral_ir_r"], outputs=names).values
+    np.testing.assert_allclose(a, b, atol=1e-9)
+    at_limit = kc.coupling(mixed, inputs=["femoral_ir_r"], outputs=["hip_internal_rotation_r"]).values[1]
+    np.testing.assert_allclose(at_limit, 0.0, atol=1e-9)  # the joint stays at its limit

@@ -82,7 +82,7 @@ def coupling(pose: Pose, inputs: Sequence[str] | None = None, outputs: Sequence[
         hess[:, :, i] += (foot_energy(problem, fp)[0] - foot_energy(problem, fm)[0]) / (2 * CURVATURE_STEP)
     hess = 0.5 * (hess + hess.transpose(0, 2, 1))
     names = list(problem.targets)
-    first = m - len(names)
+    first = m - len(names) - limited.size  # targets come before the limit rows
     rhs = np.zeros((n, nq + m, len(inputs)))
     for j, angle in enumerate(angles):
         rhs[:, nq + first + names.index(angle), j] = 1.0
