@@ -2,7 +2,10 @@
 
 * A scalar is the same for every element.
 * A plain 1-D array (list, tuple, numpy array) becomes a dimension of its own, named after the
-  input (``knee_valgus_r``, ``strength_gluteus_medius``): several plain arrays form a grid.
+  input (``femoral_ir_r``, ``strength_gluteus_medius``): several plain arrays form a grid. An
+  input that has the name of an output (``knee_valgus_r``) is labelled ``knee_valgus_r_input``
+  (:func:`kinechain.variables.coordinate_name`): the output of that name is what the posture
+  reached, which differs from the input where a joint stopped at its limit or a solve failed.
 * An :class:`xarray.DataArray` keeps its dimensions; inputs sharing a dimension (for example
   ``sample``) are paired element by element, not crossed.
 
@@ -20,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from ._validation import as_finite_array
-from .variables import OUTPUTS, Variable, attributes
+from .variables import OUTPUTS, Variable, attributes, coordinate_name
 
 #: Share of the memory available when a request is made that one result may take.
 MEMORY_SHARE = 0.5
@@ -60,16 +63,13 @@ class Batch:
         Parameters
         ----------
         arrays : mapping of output name to ndarray (n, ...)
-            Trailing axes are the output's declared dimensions (:attr:`Variable.dims`). An output
-            that has the name of an input coordinate (a prescribed input equals its output) is
-            that coordinate.
+            Trailing axes are the output's declared dimensions (:attr:`Variable.dims`). Every
+            output is a variable (inputs named like an output are ``<name>_input`` coordinates).
         extra : mapping of dimension name to labels, optional
             Labels of those trailing dimensions (``muscle``, ``coordinate``).
         """
         variables = {}
         for name, value in arrays.items():
-            if name in self.coords:
-                continue
             trailing = OUTPUTS[name].dims
             value = np.asarray(value)
             variables[name] = (
@@ -135,7 +135,7 @@ def broadcast(
                 if dim in value.dims and dim not in coords:
                     coords[str(dim)] = ((str(dim),), np.asarray(coord.values))
             if dims:
-                coords[name] = (dims, data)
+                coords[coordinate_name(name)] = (dims, data)
         else:
             data = _checked(label, variable, value)
             if data.ndim > 1:
@@ -144,9 +144,9 @@ def broadcast(
                     f"{data.shape}. Pass an xarray.DataArray with named dimensions for a multi-dimensional or paired "
                     "batch."
                 )
-            dims = (name,) if data.ndim else ()
+            dims = (coordinate_name(name),) if data.ndim else ()
             if dims:
-                coords[name] = (dims, data)
+                coords[coordinate_name(name)] = (dims, data)
         for dim, size in zip(dims, data.shape, strict=True):
             if sizes.setdefault(dim, size) != size:
                 raise ValueError(

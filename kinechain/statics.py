@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from ._html import html_table, output_rows
-from .body.chain import Frames
+from .body.chain import Frames, body_frames
 from .body.topology import BODIES
 from .mechanics.external import DISC_FRAME, EQUILIBRIUM, JOINTS
 from .mechanics.sharing import RESERVE_LIMIT, muscle_equilibrium
@@ -88,10 +88,13 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
     Returns
     -------
     Loads
+        Every load of an element whose posture did not solve is NaN (``feasible`` is False).
     """
     if not isinstance(pose, Pose):
         raise ValueError(f"pose must be a kinechain.Pose (from kinechain.propagate); got {type(pose).__name__}")
     cond, frames, model = pose.conditions, pose.frames, pose.model
+    if not pose.converged.all():  # evaluate unsolved elements at neutral standing, then blank them
+        frames = body_frames(model.p, np.where(pose.converged[:, None], pose.q, model.neutral()))
     sharing = muscle_equilibrium(
         model,
         frames,

@@ -35,7 +35,8 @@ class Variable:
     range : tuple of float, optional
         Accepted closed range of an input.
     default : float, optional
-        Value used when an input is not given; ``None`` leaves a clinical input free to settle.
+        Value used when an input is not given; ``None`` (every clinical input) means free: the
+        posture principle finds it.
     tasks : tuple of str
         Tasks the variable applies to; empty = every task.
     dims : tuple of str
@@ -81,7 +82,8 @@ TASKS = (
 _SQUATS = ("single_leg_squat_r", "single_leg_squat_l")
 _BENDS = ("forward_bend", "lift")
 
-#: Clinical inputs (degrees): each prescribes one clinical angle; ``None`` leaves it free.
+#: Clinical inputs (degrees): each prescribes one clinical angle. An input that is not given (or
+#: given as ``None``) is free: the posture principle finds it. Give a value to hold it.
 INPUTS = _table(
     *(
         [
@@ -90,9 +92,18 @@ INPUTS = _table(
                 "degrees",
                 f"knee valgus, tibia relative to femur (joint coordinate system) ({side})",
                 "valgus",
-                (-45.0, 45.0),
-                0.0,
+                (-15.0, 15.0),
+                None,
                 prescribes=f"knee_valgus_{s}",
+            ),
+            Variable(
+                f"knee_fppa_{s}",
+                "degrees",
+                f"knee frontal-plane projection angle (2-D), as single-leg squat studies report it ({side})",
+                "valgus (knee medial to the hip-ankle line)",
+                (-45.0, 45.0),
+                None,
+                prescribes=f"knee_fppa_{s}",
             ),
             Variable(
                 f"femoral_ir_{s}",
@@ -100,7 +111,7 @@ INPUTS = _table(
                 f"femoral internal rotation relative to the pelvis ({side})",
                 "internal rotation",
                 (-45.0, 45.0),
-                0.0,
+                None,
                 prescribes=f"hip_internal_rotation_{s}",
             ),
             Variable(
@@ -117,18 +128,40 @@ INPUTS = _table(
     )
 )
 
-#: Task parameters; each applies to the tasks listed.
+#: Task parameters, each for the tasks listed (every task where none are): the task's angles and
+#: load, and the support under each foot (a flat floor unless given).
 TASK_PARAMETERS = _table(
     [
         Variable("knee_flexion", "degrees", "stance-knee flexion of the squat", "flexion", (0.0, 100.0), 60.0, _SQUATS),
         Variable(
-            "trunk_flexion", "degrees", "forward inclination of the thorax", "forward", (-30.0, 90.0), 0.0, _BENDS
+            "trunk_flexion", "degrees", "forward inclination of the thorax", "forward", (-30.0, 60.0), 0.0, _BENDS
         ),
         Variable("load_mass", "kg", "mass held in both hands", "", (0.0, 50.0), 0.0, ("lift",)),
         Variable(
             "load_distance", "m", "horizontal distance of the hands in front of L5/S1", "", (0.0, 0.8), 0.3, ("lift",)
         ),
-    ]
+    ],
+    *(
+        [
+            Variable(
+                f"foot_wedge_{s}",
+                "degrees",
+                f"frontal-plane tilt of the support under the foot (wedge, orthosis post) ({side}); 0 = flat floor",
+                "lateral border raised (lateral wedge, everting); negative = medial post",
+                (-20.0, 20.0),
+                0.0,
+            ),
+            Variable(
+                f"heel_lift_{s}",
+                "mm",
+                f"height of the heel above the forefoot on the support (heel lift, heeled shoe) ({side}); 0 = flat",
+                "heel raised",
+                (0.0, 60.0),
+                0.0,
+            ),
+        ]
+        for s, side in SIDES.items()
+    ),
 )
 
 #: Subject size (sex is one of :data:`SEXES`).
@@ -256,6 +289,11 @@ STATUS_OUTPUTS = _table(
     [
         Variable("converged", "1", "posture solved within tolerance and joint ranges"),
         Variable("reason", "", "why a posture did not converge (empty if it did)"),
+        Variable(
+            "limit",
+            "",
+            "joint limits the posture reached, and prescribed inputs not reached because of them (empty if none)",
+        ),
     ]
 )
 
@@ -263,13 +301,28 @@ STATUS_OUTPUTS = _table(
 OUTPUTS = _table(list(POSTURE_OUTPUTS.values()), list(LOAD_OUTPUTS.values()), list(STATUS_OUTPUTS.values()))
 
 
+#: Suffix of an input coordinate whose input shares its name with an output.
+INPUT_SUFFIX = "_input"
+
+
 def dimension_name(name: str, group: str = "") -> str:
     """The dimension a swept input becomes: its own name, or ``strength_<group>``."""
     return f"{name}_{group}" if group else name
 
 
+def coordinate_name(name: str) -> str:
+    """The coordinate (and dimension) an input of a batch is labelled by.
+
+    The input's own name, or ``<name>_input`` when an output has that name (``knee_valgus_r``,
+    ``knee_fppa_r``, ``rearfoot_eversion_r``): the output — the angle the posture reached, NaN
+    where it did not solve — keeps its declared name, the given value stays beside it.
+    """
+    return f"{name}{INPUT_SUFFIX}" if name in OUTPUTS else name
+
+
 def input_variable(dimension: str) -> Variable:
-    """The declared input behind a dimension name (``knee_valgus_r``, ``strength_gluteus_medius``)."""
+    """The declared input behind a dimension name (``knee_valgus_r_input``, ``strength_gluteus_medius``)."""
+    dimension = dimension.removesuffix(INPUT_SUFFIX)
     for table in (INPUTS, TASK_PARAMETERS, SUBJECT_PARAMETERS):
         if dimension in table:
             return table[dimension]
@@ -281,7 +334,7 @@ def input_variable(dimension: str) -> Variable:
 
 def attributes(name: str) -> dict[str, str]:
     """``units`` and ``long_name`` of an output or an input dimension."""
-    if name in OUTPUTS:
+    if name in OUTPUTS and not name.endswith(INPUT_SUFFIX):
         return OUTPUTS[name].attrs
     variable = input_variable(name)
     if variable.name in MUSCLE_PARAMETERS:

@@ -5,7 +5,9 @@ import xarray as xr
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from kinechain import Subject
 from kinechain.body.topology import COORDINATE_RANGES, COORDINATES
+from kinechain.variables import SEXES, SUBJECT_PARAMETERS
 
 # Physiological sub-ranges (degrees) so that postures stay well inside each coordinate's range.
 _SPAN = {name: (0.6 * lo, 0.6 * hi) for name, (lo, hi) in COORDINATE_RANGES.items()}
@@ -38,3 +40,13 @@ def mirror_coordinates(q: np.ndarray) -> np.ndarray:
 def paired(values, dim: str = "sample") -> xr.DataArray:
     """Values along a shared dimension: inputs given this way are paired, not crossed."""
     return xr.DataArray(np.asarray(values, dtype=float), dims=dim)
+
+
+#: Subjects across the accepted mass and height range, either sex, with a body-mass index of
+#: 15-45 kg/m^2 (a 20 kg body 2.3 m tall is within both ranges but is no human build).
+subjects = st.builds(
+    Subject,
+    st.floats(*SUBJECT_PARAMETERS["mass"].range),
+    st.floats(*SUBJECT_PARAMETERS["height"].range),
+    st.sampled_from(SEXES),
+).filter(lambda s: 15.0 <= s.mass / s.height**2 <= 45.0)

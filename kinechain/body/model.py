@@ -110,6 +110,9 @@ class Model:
         Height of the pelvis origin above the ground in the neutral posture (m).
     muscles : MuscleSet
         Muscle lines of both sides, scaled to the subject.
+    midtarsal_axis : Mapping[str, ndarray]
+        Per side, the longitudinal midtarsal axis (unit vector, calcaneus frame) about which the
+        rearfoot everts on the planted forefoot (``data/skeleton.toml``).
     """
 
     subject: Subject
@@ -121,6 +124,7 @@ class Model:
     standing_height: float
     muscles: MuscleSet = field(repr=False)
     p: np.ndarray = field(repr=False)
+    midtarsal_axis: MappingProxyType = field(repr=False, kw_only=True)
 
     coordinates = COORDINATES
     bodies = BODIES
@@ -251,7 +255,7 @@ def _build(subject: Subject, hip_centre: str) -> Model:
         landmarks[f"knee_centre_{side}"] = (f"tibia_{side}", np.zeros(3))
         landmarks[f"ankle_centre_{side}"] = (f"talus_{side}", np.zeros(3))
         landmarks[f"subtalar_centre_{side}"] = (f"calcn_{side}", np.zeros(3))
-        for mark in ("heel", "toe", "mt5"):
+        for mark in ("heel", "toe", "mt5", "midtarsal_centre"):
             landmarks[f"{mark}_{side}"] = (
                 f"calcn_{side}",
                 mirror(sft * np.asarray(d["calcn"][mark])),
@@ -312,6 +316,12 @@ def _build(subject: Subject, hip_centre: str) -> Model:
         standing_height=standing_height,
         muscles=build_muscles(scale, neutral, generic),
         p=p,
+        midtarsal_axis=MappingProxyType(
+            {
+                side: mirror(np.asarray(d["calcn"]["midtarsal_axis"]))
+                for side, mirror in (("r", np.asarray), ("l", _mirror))
+            }
+        ),
     )
 
 

@@ -33,7 +33,7 @@ class Task:
 
     @property
     def stance(self) -> tuple[str, ...]:
-        """Sides whose foot is fixed to the ground."""
+        """Sides whose foot stands on its support (see :mod:`kinechain.posture.kkt`)."""
         if self.name.startswith(("single_stance", "single_leg_squat")):
             return (self.name[-1],)
         return ("r", "l")

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+import numpy as np
+
+from .._data import read_toml
+
 #: Generalized coordinates, in the order of the ``q`` vector (radians and metres).
 COORDINATES: tuple[str, ...] = (
     "pelvis_tilt",
@@ -43,36 +47,44 @@ LUMBAR_LEVELS: tuple[str, ...] = ("l5s1", "l4l5", "l3l4", "l2l3", "l1l2")
 #: The vertebra above each level of :data:`LUMBAR_LEVELS`.
 LUMBAR_VERTEBRAE: tuple[str, ...] = ("L5", "L4", "L3", "L2", "L1")
 
-#: Accepted range of every coordinate (degrees for angles, metres for translations), from the
-#: Rajagopal et al. 2016 model where it has the coordinate; knee ab/adduction and axial rotation
-#: accept ±45° (the physiological envelope is far smaller; larger inputs are errors).
-COORDINATE_RANGES = MappingProxyType(
-    {
-        "pelvis_tilt": (-90.0, 90.0),
-        "pelvis_list": (-90.0, 90.0),
-        "pelvis_rotation": (-90.0, 90.0),
-        "pelvis_tx": (-5.0, 5.0),
-        "pelvis_ty": (-1.0, 2.0),
-        "pelvis_tz": (-3.0, 3.0),
-        **{
-            f"{name}_{side}": rng
-            for side in "rl"
-            for name, rng in (
-                ("hip_flexion", (-30.0, 120.0)),
-                ("hip_adduction", (-50.0, 30.0)),
-                ("hip_rotation", (-40.0, 40.0)),
-                ("knee_angle", (-10.0, 120.0)),
-                ("knee_adduction", (-45.0, 45.0)),
-                ("knee_rotation", (-45.0, 45.0)),
-                ("ankle_angle", (-40.0, 30.0)),
-                ("subtalar_angle", (-20.0, 20.0)),
-            )
-        },
-        "lumbar_extension": (-90.0, 90.0),
-        "lumbar_bending": (-90.0, 90.0),
-        "lumbar_rotation": (-90.0, 90.0),
-    }
-)
+
+def _coordinate_ranges() -> MappingProxyType:
+    """Physiological range of every coordinate, from ``data/joint_ranges.toml`` (cited there).
+
+    A lumbar coordinate's limit is where the first motion segment reaches its range (Yamamoto
+    et al. 1989) given each level's share of the motion (``data/skeleton.toml``).
+    """
+    data = read_toml("joint_ranges.toml")
+    lumbar = read_toml("skeleton.toml")["lumbar"]
+
+    def spine(share_key: str, negative: str, positive: str) -> tuple[float, float]:
+        share = np.asarray(lumbar[share_key], dtype=float)
+        share = share / share.sum()
+        lo = np.min(np.asarray(data["lumbar"][negative]) / share)
+        hi = np.min(np.asarray(data["lumbar"][positive]) / share)
+        return (-float(lo), float(hi))
+
+    pelvis = data["pelvis"]
+    return MappingProxyType(
+        {
+            "pelvis_tilt": tuple(pelvis["tilt"]),
+            "pelvis_list": tuple(pelvis["list"]),
+            "pelvis_rotation": tuple(pelvis["rotation"]),
+            "pelvis_tx": (-5.0, 5.0),
+            "pelvis_ty": (-1.0, 2.0),
+            "pelvis_tz": (-3.0, 3.0),
+            **{f"{name}_{side}": tuple(rng) for side in "rl" for name, rng in data["coordinates"].items()},
+            "lumbar_extension": spine("flexion_extension_rom", "flexion", "extension"),
+            "lumbar_bending": spine("lateral_bending_rom", "lateral_bending", "lateral_bending"),
+            "lumbar_rotation": spine("axial_rotation_rom", "axial_rotation", "axial_rotation"),
+        }
+    )
+
+
+#: Range of every coordinate (degrees for angles, metres for translations): the physiological
+#: ranges of motion of ``data/joint_ranges.toml`` for the joints, a translation envelope for the
+#: pelvis. Postures are solved only inside them.
+COORDINATE_RANGES = _coordinate_ranges()
 
 
 #: Segments (bodies) whose frames the generated code returns, in order.

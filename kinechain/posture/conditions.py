@@ -13,15 +13,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .._validation import check_choice
 from ..batch import Batch, broadcast
 from ..body.model import Model
 from ..body.tasks import Task, get_task
-from ..variables import INPUTS, MUSCLE_PARAMETERS, TASK_PARAMETERS, dimension_name
+from ..variables import INPUTS, MUSCLE_PARAMETERS, SIDES, TASK_PARAMETERS, dimension_name
 
-#: How a prescribed knee valgus is measured: the tibiofemoral joint-coordinate-system angle
-#: (``"jcs"``, Grood & Suntay 1983) or the 2-D frontal-plane projection angle (``"fppa"``).
-VALGUS_MEASURES = ("jcs", "fppa")
+#: Inputs that prescribe the same joint in two measures: at most one of each pair per side.
+EXCLUSIVE = tuple((f"knee_valgus_{s}", f"knee_fppa_{s}") for s in SIDES)
 
 
 @dataclass(frozen=True)
@@ -35,15 +33,15 @@ class Conditions:
     batch : Batch
         Dimensions and coordinates of the batch.
     inputs : dict of str to ndarray (n,)
-        Prescribed clinical inputs (degrees); a free input is absent.
+        Prescribed clinical inputs (degrees); an input not given is free and absent.
     knee_flexion, trunk_flexion : ndarray (n,)
         Task angles (degrees).
     load_mass, load_distance : ndarray (n,)
         Hand load (kg) and its distance in front of L5/S1 (m).
+    foot_wedge_r, foot_wedge_l, heel_lift_r, heel_lift_l : ndarray (n,)
+        Support under each foot: frontal-plane tilt (degrees) and heel height (mm).
     strength, tightness : ndarray (n, M)
         Per muscle line (1).
-    valgus_measure : str
-        One of :data:`VALGUS_MEASURES`.
     """
 
     model: Model
@@ -54,9 +52,12 @@ class Conditions:
     trunk_flexion: np.ndarray
     load_mass: np.ndarray
     load_distance: np.ndarray
+    foot_wedge_r: np.ndarray
+    foot_wedge_l: np.ndarray
+    heel_lift_r: np.ndarray
+    heel_lift_l: np.ndarray
     strength: np.ndarray
     tightness: np.ndarray
-    valgus_measure: str = "jcs"
 
     @property
     def n(self) -> int:
@@ -74,8 +75,6 @@ class Conditions:
 
     def input_angle(self, name: str) -> str:
         """The clinical angle the input ``name`` prescribes."""
-        if name.startswith("knee_valgus") and self.valgus_measure == "fppa":
-            return f"knee_fppa_{name[-1]}"
         return INPUTS[name].prescribes
 
 
@@ -85,7 +84,6 @@ def conditions(
     inputs: Mapping[str, object],
     strength: Mapping[str, object] | None = None,
     tightness: Mapping[str, object] | None = None,
-    valgus_measure: str = "jcs",
     result_bytes: int = 0,
 ) -> Conditions:
     """Validate every input and broadcast them over one batch.
@@ -97,10 +95,10 @@ def conditions(
         One of :data:`kinechain.variables.TASKS`.
     inputs : mapping
         Clinical inputs and task parameters by name (:data:`kinechain.variables.INPUTS`,
-        :data:`kinechain.variables.TASK_PARAMETERS`); a clinical input given as ``None`` is free,
-        one not given takes its declared default.
+        :data:`kinechain.variables.TASK_PARAMETERS`). A clinical input not given (or given as
+        ``None``) is free: the posture principle finds it; a value holds it. ``knee_valgus_*``
+        and ``knee_fppa_*`` of one side prescribe the same joint and cannot both be given.
     strength, tightness : mapping of muscle group to value, optional
-    valgus_measure : {"jcs", "fppa"}
     result_bytes : int
         Memory the caller's result takes per element (bytes): a batch whose inputs and result
         would not fit in memory is refused before anything is allocated.
@@ -113,11 +111,16 @@ def conditions(
         Saying how large the result would be.
     """
     spec = get_task(task)
-    check_choice("valgus_measure", valgus_measure, VALGUS_MEASURES)
     unknown = set(inputs) - set(INPUTS) - set(TASK_PARAMETERS)
     if unknown:
         known = [*INPUTS, *TASK_PARAMETERS]
         raise ValueError(f"unknown input {sorted(unknown)[0]!r}; known inputs are {known}")
+    for pair in EXCLUSIVE:
+        if all(inputs.get(name) is not None for name in pair):
+            raise ValueError(
+                f"{pair[0]}={inputs[pair[0]]!r} and {pair[1]}={inputs[pair[1]]!r} both prescribe the same knee; "
+                "give one of them (the other is then an output)"
+            )
     values = {}
     for name, variable in INPUTS.items():
         value = inputs.get(name, variable.default)
@@ -125,7 +128,7 @@ def conditions(
             values[name] = (variable, value)
     for name, variable in TASK_PARAMETERS.items():
         value = inputs.get(name)
-        if value is not None and task not in variable.tasks:
+        if value is not None and variable.tasks and task not in variable.tasks:
             raise ValueError(f"{name} does not apply to task {task!r} (only to {list(variable.tasks)}); leave it out")
         values[name] = (variable, variable.default if value is None else value)
     groups, labels = {}, {}
@@ -155,7 +158,6 @@ def conditions(
         task=spec,
         batch=batch,
         inputs={k: flat[k] for k in INPUTS if k in flat},
-        valgus_measure=valgus_measure,
         **{k: flat[k] for k in TASK_PARAMETERS},
         **per_muscle,
     )
@@ -174,7 +176,12 @@ def declare_inputs(func):
         for name, v in {**INPUTS, **TASK_PARAMETERS}.items()
     ]
     func.__signature__ = signature.replace(parameters=params + declared)
-    lines = ["", "    Inputs (degrees, kg, m; ``None`` leaves a clinical input free to settle):", ""]
+    lines = [
+        "",
+        "    Inputs (degrees, kg, m). A clinical input not given (or ``None``) is free: the posture principle",
+        "    finds it. Give a value to hold it.",
+        "",
+    ]
     for name, v in {**INPUTS, **TASK_PARAMETERS}.items():
         lo, hi = v.range
         default = "free" if v.default is None else f"{v.default:g}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import xarray as xr
@@ -10,7 +11,7 @@ import xarray as xr
 from ..body.topology import COORDINATES
 from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_jacobian
 from ..variables import INPUTS, POSTURE_OUTPUTS
-from .kkt import build_problem, constraints, kkt_solve
+from .kkt import build_problem, constraints, foot_energy, kkt_solve
 from .solver import Pose
 
 #: Step of the central differences of the constraint Jacobians (rad, m).
@@ -40,7 +41,9 @@ def coupling(pose: Pose, inputs: Sequence[str] | None = None, outputs: Sequence[
     Returns
     -------
     xarray.DataArray
-        Dimensions ``(*batch dimensions, output, input)``, degrees of output per degree of input.
+        Dimensions ``(*batch dimensions, output, input)``, degrees of output per degree of input;
+        NaN for elements that did not solve. A joint held at a limit of its range does not move
+        (a released input has no effect: ratio 0).
     """
     if not isinstance(pose, Pose):
         raise ValueError(f"pose must be a kinechain.Pose (from kinechain.propagate); got {type(pose).__name__}")
@@ -54,31 +57,38 @@ def coupling(pose: Pose, inputs: Sequence[str] | None = None, outputs: Sequence[
             known = sorted([*CLINICAL_ANGLES, *PROJECTION_ANGLES])
             raise ValueError(f"unknown output {name!r}; known outputs are {known}")
     cond = pose.conditions
-    base = build_problem(cond)
+    base = replace(build_problem(cond), limits=pose.limits, released=pose.released)
     angles = [cond.input_angle(name) for name in inputs]
-    problem = base.prescribe({a: np.radians(pose.angles[a]) for a in angles if a not in base.targets})
-    q = pose.q
+    ok = pose.converged
+    solved = {a: np.radians(np.where(ok, pose.angles[a], 0.0)) for a in angles if a not in base.targets}
+    problem = base.prescribe(solved)
+    q = np.where(ok[:, None], pose.q, cond.model.neutral())
     c, jac, frames = constraints(problem, q)
     n, m = c.shape
     nq = len(COORDINATES)
+    limited = problem.limited
     # multipliers of the extended system at the same solution (added constraints carry none)
     lam = np.zeros((n, m))
-    lam[:, : pose.multipliers.shape[1]] = pose.multipliers
+    first = pose.multipliers.shape[1] - nq
+    lam[:, :first] = pose.multipliers[:, :first]
+    lam[:, m - limited.size :] = pose.multipliers[:, first:][:, limited]
     hess = problem.stiffness.copy()
     for i in range(nq):
         dq = np.zeros(nq)
         dq[i] = CURVATURE_STEP
-        jp = constraints(problem, q + dq)[1]
-        jm = constraints(problem, q - dq)[1]
+        _, jp, fp = constraints(problem, q + dq)
+        _, jm, fm = constraints(problem, q - dq)
         hess[:, :, i] += np.einsum("nmj,nm->nj", (jp - jm) / (2 * CURVATURE_STEP), lam)
+        hess[:, :, i] += (foot_energy(problem, fp)[0] - foot_energy(problem, fm)[0]) / (2 * CURVATURE_STEP)
     hess = 0.5 * (hess + hess.transpose(0, 2, 1))
     names = list(problem.targets)
-    first = m - len(names)
+    first = m - len(names) - limited.size  # targets come before the limit rows
     rhs = np.zeros((n, nq + m, len(inputs)))
     for j, angle in enumerate(angles):
         rhs[:, nq + first + names.index(angle), j] = 1.0
-    dq = kkt_solve(hess, jac, rhs)[:, :nq]  # (n, 25, inputs)
+    dq = kkt_solve(hess, jac, rhs, problem.inactive(m))[:, :nq]  # (n, 25, inputs)
     out = np.stack([np.einsum("ni,nij->nj", clinical_jacobian(frames, o), dq) for o in outputs], axis=1)
+    out[~ok] = np.nan
     batch = pose.batch
     return xr.DataArray(
         out.reshape(batch.sizes + out.shape[1:]),

@@ -1,10 +1,16 @@
 """The constrained minimization of the posture energy: constraints, their Jacobians, Newton–KKT.
 
-Constraints of every task: stance feet fixed to the ground (position and orientation), the
+Constraints of every task: each stance foot on its support — the forefoot planted, the
+rearfoot (calcaneus) hinged to it at the midtarsal joint about the longitudinal midtarsal axis,
+a rotation that the midtarsal stiffness resists (an energy term, :func:`foot_roll`) — the
 thorax keeping its orientation (upright and facing forward, or inclined by the task), the
-whole-body centre of mass over the base of support, and every prescribed clinical angle. The
+whole-body centre of mass over the base of support, every prescribed clinical angle, and every
+joint held at a limit of its range (the active set of :mod:`kinechain.posture.solver`). The
 solver is a batched Newton method on the Karush–Kuhn–Tucker system ``[K Jᵀ; J 0]`` with exact
 constraint Jacobians, each iteration on the elements not yet converged (no loop over postures).
+Constraint rows have the same layout for every element of a batch; a row that does not apply to
+an element (a limit not reached, a prescribed angle released at a limit) is inactive: its
+Jacobian row is zero and its multiplier is held at zero.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from .._data import read_toml
 from ..body.chain import Frames, body_frames
 from ..body.topology import BODIES, COORDINATES
 from ..mechanics.clinical import clinical_angle, clinical_jacobian
@@ -26,7 +33,14 @@ from .energy import stiffness
 TOLERANCE = 1e-9
 #: Newton steps smaller than this (rad, m) end the iterations of an element.
 STEP_TOLERANCE = 1e-9
-MAX_ITERATIONS = 40
+MAX_ITERATIONS = 100
+#: Largest change of any coordinate in one Newton step (rad, m); longer steps are scaled down.
+MAX_STEP = 0.25
+#: Stiffness of the rearfoot's rotation on the forefoot about the midtarsal axis (N·m/rad),
+#: ``data/stiffness.toml`` (assumed there, with the reason).
+MIDTARSAL_STIFFNESS = float(read_toml("stiffness.toml")["foot"]["midtarsal"])
+#: Regularization of the multiplier block when some element's constraints are dependent.
+SINGULAR_REGULARIZATION = 1e-10
 #: Below this rotation angle (rad) the SO(3) log-map Jacobian takes its series limit.
 SMALL_ANGLE = 1e-6
 
@@ -39,14 +53,20 @@ class Problem:
     ----------
     cond : Conditions
     stiffness : ndarray (n, 25, 25)
-    feet : dict side → (position (3,), orientation (3, 3))
-        Where each stance foot (calcaneus frame) is held.
+    feet : dict side → (position (n, 3), orientation (n, 3, 3))
+        Where each foot's midtarsal joint centre is held and the calcaneus orientation about which
+        it may only turn about the midtarsal axis (ground frame): the floor tilted by the wedge
+        and the heel lift under that foot.
     trunk : ndarray (n, 3, 3)
         Orientation the thorax (L1 frame) is held at.
     com : ndarray (n, 2)
         Target x and z of the whole-body centre of mass (m).
     targets : dict clinical angle → ndarray (n,)
         Prescribed clinical angles (rad).
+    released : ndarray (n, len(targets)) of bool
+        Prescribed angles not held because a joint stopped at a limit of its range.
+    limits : ndarray (n, 25)
+        Value (rad) at which a coordinate is held at a limit of its range; NaN where free.
     """
 
     cond: Conditions
@@ -55,6 +75,8 @@ class Problem:
     trunk: np.ndarray
     com: np.ndarray
     targets: dict
+    released: np.ndarray
+    limits: np.ndarray
 
     def take(self, index: np.ndarray) -> Problem:
         """The same problem for the elements ``index``."""
@@ -62,14 +84,32 @@ class Problem:
             self,
             cond=self.cond.take(index),
             stiffness=self.stiffness[index],
+            feet={s: (pos[index], rot[index]) for s, (pos, rot) in self.feet.items()},
             trunk=self.trunk[index],
             com=self.com[index],
             targets={k: v[index] for k, v in self.targets.items()},
+            released=self.released[index],
+            limits=self.limits[index],
         )
 
     def prescribe(self, angles: dict) -> Problem:
         """The same problem with more clinical angles held (rad), after the existing ones."""
-        return replace(self, targets={**self.targets, **angles})
+        new = np.zeros((self.released.shape[0], len(angles)), dtype=bool)
+        return replace(self, targets={**self.targets, **angles}, released=np.concatenate([self.released, new], axis=1))
+
+    @property
+    def limited(self) -> np.ndarray:
+        """Indices of the coordinates held at a limit in some element (their rows follow the targets)."""
+        return np.flatnonzero(~np.isnan(self.limits).all(axis=0))
+
+    def inactive(self, m: int) -> np.ndarray:
+        """Which of the ``m`` constraint rows (n, m) do not apply: released targets, limits not held.
+
+        The task's rows come first, then the targets, then the limits (:func:`constraints`).
+        """
+        n = self.limits.shape[0]
+        fixed = np.zeros((n, m - self.released.shape[1] - self.limited.size), dtype=bool)
+        return np.concatenate([fixed, self.released, np.isnan(self.limits[:, self.limited])], axis=1)
 
 
 def build_problem(cond: Conditions) -> Problem:
@@ -78,10 +118,7 @@ def build_problem(cond: Conditions) -> Problem:
     neutral = body_frames(model.p, model.neutral()[None])
     geometry = path_geometry(model.muscles, neutral)
     com0 = centre_of_mass(external_loads(model, neutral))[0]
-    feet = {
-        s: (neutral.origins[0, BODIES.index(f"calcn_{s}")], neutral.rotations[0, BODIES.index(f"calcn_{s}")])
-        for s in "rl"
-    }
+    feet = {s: support(cond, neutral, s) for s in "rl"}
     phi = np.radians(cond.trunk_flexion) if task.bends else np.zeros(n)
     trunk = Rotation.from_rotvec(np.outer(-phi, [0.0, 0.0, 1.0])).as_matrix()
     com = np.tile([com0[0], 0.0], (n, 1))
@@ -90,7 +127,62 @@ def build_problem(cond: Conditions) -> Problem:
     targets = {cond.input_angle(k): np.radians(v) for k, v in cond.inputs.items()}
     if task.squat_side:
         targets[f"knee_flexion_{task.squat_side}"] = np.radians(cond.knee_flexion)
-    return Problem(cond, stiffness(cond, neutral, geometry, com0), feet, trunk, com, targets)
+    released = np.zeros((n, len(targets)), dtype=bool)
+    limits = np.full((n, len(COORDINATES)), np.nan)
+    return Problem(cond, stiffness(cond, neutral, geometry, com0), feet, trunk, com, targets, released, limits)
+
+
+def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """Where a foot stands (n, 3) and how its calcaneus is oriented (n, 3, 3) on its support.
+
+    From the neutral foot flat on the floor: a heel lift pitches the foot about the toe until the
+    heel stands ``heel_lift`` (mm) higher; a wedge then tilts it about the foot's long axis on
+    the floor (heel–toe line) by ``foot_wedge`` (degrees, positive raising the lateral border).
+    """
+    model = cond.model
+    body = f"calcn_{side}"
+    i = BODIES.index(body)
+    r0 = neutral.rotations[0, i]
+    mid = neutral.point(body, model.landmarks[f"midtarsal_centre_{side}"][1])[0]
+    heel, toe = (neutral.point(body, model.landmarks[f"{m}_{side}"][1])[0] for m in ("heel", "toe"))
+    heel[1] = toe[1] = 0.0
+    length = np.linalg.norm(toe - heel)
+    pitch = np.arcsin(np.clip(getattr(cond, f"heel_lift_{side}") / 1000.0 / length, 0.0, 1.0))
+    lift = Rotation.from_rotvec(np.outer(-pitch, [0.0, 0.0, 1.0]))  # heel up: toes-down pitch
+    lateral = 1.0 if side == "r" else -1.0  # +z is lateral on the right
+    axis = (toe - heel) / length
+    tilt = Rotation.from_rotvec(np.outer(-lateral * np.radians(getattr(cond, f"foot_wedge_{side}")), axis))
+    centre = 0.5 * (heel + toe)
+    lifted = toe + lift.apply(mid - toe)
+    position = centre + tilt.apply(lifted - centre)
+    orientation = (tilt * lift).as_matrix() @ r0
+    return position, orientation
+
+
+def foot_roll(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+    """Rotation (rad, (n, k)) of each stance rearfoot on its forefoot about the midtarsal axis, and its Jacobian.
+
+    Positive is a rotation about the longitudinal midtarsal axis as given in the calcaneus frame
+    (forward, up, medial): the rearfoot everts on the planted forefoot.
+    """
+    model = problem.cond.model
+    rolls, jacs = [], []
+    for side in problem.cond.task.stance:
+        e, j = _orientation_constraint(frames, f"calcn_{side}", problem.feet[side][1])
+        a = model.midtarsal_axis[side]
+        rolls.append(e @ a)
+        jacs.append(np.einsum("i,nic->nc", a, j))
+    n = frames.origins.shape[0]
+    if not rolls:
+        return np.zeros((n, 0)), np.zeros((n, 0, len(COORDINATES)))
+    return np.stack(rolls, axis=1), np.stack(jacs, axis=1)
+
+
+def _hinge_basis(axis: np.ndarray) -> np.ndarray:
+    """Two unit vectors (2, 3) orthogonal to ``axis`` and to each other."""
+    u = np.cross(axis, [0.0, 1.0, 0.0])
+    u /= np.linalg.norm(u)
+    return np.stack([u, np.cross(axis, u)])
 
 
 def _log_jacobian_inv(e: np.ndarray) -> np.ndarray:
@@ -136,12 +228,14 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
     for side in cond.task.stance:
         pos, rot = problem.feet[side]
         body = f"calcn_{side}"
-        origin = frames.origins[:, frames.index(body)]
-        res.append(origin - pos)
-        jac.append(frames.point_jacobian(body, origin[:, None])[:, 0])
-        e, j = _orientation_constraint(frames, body, np.broadcast_to(rot, (q.shape[0], 3, 3)))
-        res.append(e)
-        jac.append(j)
+        mid = frames.point(body, cond.model.landmarks[f"midtarsal_centre_{side}"][1])
+        res.append(mid - pos)
+        jac.append(frames.point_jacobian(body, mid[:, None])[:, 0])
+        # the calcaneus turns on the forefoot only about the midtarsal axis
+        basis = _hinge_basis(cond.model.midtarsal_axis[side])
+        e, j = _orientation_constraint(frames, body, rot)
+        res.append(e @ basis.T)
+        jac.append(np.einsum("ki,nic->nkc", basis, j))
     e, j = _orientation_constraint(frames, "L1", problem.trunk)
     res.append(e)
     jac.append(j)
@@ -152,17 +246,25 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
         value = clinical_angle(frames, name)
         res.append((value - target)[:, None])
         jac.append(clinical_jacobian(frames, name)[:, None, :])
-    return np.concatenate(res, axis=1), np.concatenate(jac, axis=1), frames
+    limited = problem.limited
+    res.append(np.nan_to_num(q[:, limited] - problem.limits[:, limited]))
+    jac.append(np.broadcast_to(np.eye(q.shape[1])[limited], (q.shape[0], limited.size, q.shape[1])))
+    c, j = np.concatenate(res, axis=1), np.concatenate(jac, axis=1)
+    inactive = problem.inactive(c.shape[1])
+    return np.where(inactive, 0.0, c), np.where(inactive[..., None], 0.0, j), frames
 
 
-def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: np.ndarray | None = None) -> np.ndarray:
     """Solve ``[H Jᵀ; J 0] x = rhs`` for a batch.
 
     Parameters
     ----------
     hessian : ndarray (n, 25, 25)
     jac : ndarray (n, m, 25)
+        Zero rows where ``inactive``.
     rhs : ndarray (n, 25 + m, k)
+    inactive : ndarray (n, m) of bool, optional
+        Rows that do not apply: their multiplier is solved as zero (a unit on the diagonal).
 
     Returns
     -------
@@ -174,30 +276,52 @@ def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray) -> np.ndarr
     kkt[:, :nq, :nq] = hessian
     kkt[:, :nq, nq:] = jac.transpose(0, 2, 1)
     kkt[:, nq:, :nq] = jac
-    return np.linalg.solve(kkt, rhs)
+    rows = nq + np.arange(m)
+    if inactive is not None:
+        kkt[:, rows, rows] = inactive
+    try:
+        return np.linalg.solve(kkt, rhs)
+    except np.linalg.LinAlgError:
+        # dependent constraints in some element (for instance a joint held at a limit that the
+        # task's constraints also fix): regularize the multiplier block; such an element then
+        # misses its constraints and is reported as not converged
+        kkt[:, rows, rows] -= SINGULAR_REGULARIZATION
+        return np.linalg.solve(kkt, rhs)
+
+
+def foot_energy(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient (n, 25) and Gauss–Newton Hessian (n, 25, 25) of the midtarsal springs' energy."""
+    k = MIDTARSAL_STIFFNESS
+    roll, jac = foot_roll(problem, frames)
+    return k * np.einsum("nk,nkc->nc", roll, jac), k * np.einsum("nkc,nkd->ncd", jac, jac)
 
 
 def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.ndarray):
     c, jac, frames = constraints(problem, q)
-    grad = np.einsum("nij,nj->ni", problem.stiffness, q - q0) + linear
-    sol = kkt_solve(problem.stiffness, jac, -np.concatenate([grad, c], axis=1)[..., None])[..., 0]
+    foot_grad, foot_hess = foot_energy(problem, frames)
+    grad = np.einsum("nij,nj->ni", problem.stiffness, q - q0) + linear + foot_grad
+    rhs = -np.concatenate([grad, c], axis=1)[..., None]
+    sol = kkt_solve(problem.stiffness + foot_hess, jac, rhs, problem.inactive(c.shape[1]))[..., 0]
     nq = q.shape[1]
     return sol[:, :nq], sol[:, nq:], c, jac, frames
 
 
-def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray):
+def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.ndarray | None = None):
     """Batched Newton–KKT iterations on ``E(q) = ½ΔqᵀKΔq + linearᵀΔq`` under the constraints.
 
-    Returns the coordinates, the constraint multipliers, the constraint residuals and
-    Jacobians, and the frames, all at the final iterate.
+    Only the elements ``todo`` (default: all) iterate; the others keep ``q_init``. Returns the
+    coordinates, the constraint multipliers, the constraint residuals and Jacobians, and the
+    frames, all at the final iterate of every element.
     """
     model = problem.cond.model
     q0 = model.neutral()
     q = q_init.copy()
     tol = TOLERANCE * model.subject.segments["thigh"].length
-    todo = np.arange(q.shape[0])
+    todo = np.arange(q.shape[0]) if todo is None else todo
     for _ in range(MAX_ITERATIONS):
         step, _, c, _, _ = _newton_step(problem.take(todo), q[todo], linear[todo], q0)
+        # a long step (far from the solution, e.g. after a joint was stopped at a limit) is shortened
+        step *= np.minimum(1.0, MAX_STEP / np.maximum(np.abs(step).max(axis=1), 1e-300))[:, None]
         q[todo] += step
         done = (np.abs(c).max(axis=1) < tol) & (np.abs(step).max(axis=1) < STEP_TOLERANCE)
         todo = todo[~done]

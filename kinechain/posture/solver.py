@@ -13,27 +13,35 @@ subject to the task's constraints and every prescribed clinical input
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import xarray as xr
 
 from .._html import html_table, output_rows
 from ..batch import Batch
-from ..body.chain import Frames
+from ..body.chain import Frames, body_frames
 from ..body.model import Model, require_model
 from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS
-from ..mechanics.clinical import clinical_angles
+from ..mechanics.clinical import clinical_angles, clinical_jacobian
 from ..variables import POSTURE_OUTPUTS
 from .conditions import Conditions, conditions, declare_inputs
 from .energy import holding_deficit
-from .kkt import TOLERANCE, build_problem, minimize
+from .kkt import TOLERANCE, Problem, build_problem, minimize
 
 #: Largest number of postures solved at once; larger batches are solved in chunks.
 CHUNK = 5000
 #: A coordinate counts as beyond its range when it passes a limit by more than this (degrees).
-RANGE_SLACK = 1e-9
+RANGE_SLACK = 1e-6
+#: Most rounds of the active set of joint limits.
+ACTIVE_SET_ROUNDS = 8
+#: A prescribed angle whose Jacobian row points along a coordinate held at a limit by more than
+#: this (cosine) is released: the input needs that joint past its range.
+RELEASE_ALIGNMENT = 0.7
+#: Multipliers (N·m) smaller than this do not let a held limit go.
+MULTIPLIER_SLACK = 1e-9
 #: Memory a solved posture holds (bytes): coordinates, segment frames, clinical angles.
 POSE_BYTES = 8 * (len(COORDINATES) + 21 * len(BODIES) + 2 * len(POSTURE_OUTPUTS)) + 64
 
@@ -50,20 +58,30 @@ class Pose:
     conditions : Conditions
         The checked inputs (model, task, batch, inputs, strengths).
     q : ndarray (n, 25)
-        Coordinates (radians, metres), in :data:`kinechain.body.topology.COORDINATES` order.
+        The solver's coordinates (radians, metres), in
+        :data:`kinechain.body.topology.COORDINATES` order: its last iterate where an element did
+        not converge (``pose[name]`` gives NaN there).
     frames : Frames
-        Segment frames in ground.
+        Segment frames in ground at ``q``.
     angles : dict of str to ndarray (n,)
-        Every clinical angle (degrees).
+        Every clinical angle (degrees); NaN where the element did not converge.
     converged : ndarray (n,) of bool
-        Whether the element satisfied its constraints within tolerance and every coordinate
-        stayed within its range.
+        Whether the element satisfied its constraints within tolerance with every coordinate
+        inside its range.
     reason : ndarray (n,) of str
         Empty where converged; otherwise why not.
-    multipliers : ndarray (n, m)
-        Constraint multipliers at the solution (N·m per unit of constraint).
+    multipliers : ndarray (n, m + 25)
+        Constraint multipliers at the solution (N·m per unit of constraint): the task's and the
+        prescribed angles' rows, then one per coordinate for its limit (zero where free).
     deficit : ndarray (n, 25)
         Generalized force the muscles could not supply (N·m, N), ``d`` of the energy.
+    limit : ndarray (n,) of str
+        The joint limits the posture reached and the prescribed inputs it could not reach
+        because of them (empty if none).
+    limits : ndarray (n, 25)
+        Value (rad) of each coordinate held at a limit; NaN where free.
+    released : ndarray (n, k) of bool
+        Prescribed angles (in the order of the problem's targets) released at a limit.
     """
 
     conditions: Conditions
@@ -74,6 +92,9 @@ class Pose:
     reason: np.ndarray
     multipliers: np.ndarray = field(repr=False)
     deficit: np.ndarray = field(repr=False)
+    limit: np.ndarray = field(repr=False)
+    limits: np.ndarray = field(repr=False)
+    released: np.ndarray = field(repr=False)
 
     @property
     def model(self) -> Model:
@@ -99,7 +120,7 @@ class Pose:
         if name in COORDINATES:
             i = COORDINATES.index(name)
             value = self.q[:, i] if name in TRANSLATIONS else np.degrees(self.q[:, i])
-            return value.reshape(self.shape)
+            return np.where(self.converged, value, np.nan).reshape(self.shape)
         raise KeyError(f"{name!r} is neither a clinical angle nor a coordinate")
 
     def outputs(self) -> dict[str, np.ndarray]:
@@ -108,6 +129,7 @@ class Pose:
             **{name: self.angles[name] for name in POSTURE_OUTPUTS},
             "converged": self.converged,
             "reason": self.reason,
+            "limit": self.limit,
         }
 
     def to_dataset(self) -> xr.Dataset:
@@ -134,7 +156,6 @@ def propagate(
     task: str = "double_stance",
     strength: Mapping[str, object] | None = None,
     tightness: Mapping[str, object] | None = None,
-    valgus_measure: str = "jcs",
     **inputs,
 ) -> Pose:
     """Closed-chain posture for a batch of clinical inputs.
@@ -146,12 +167,12 @@ def propagate(
         One of :data:`kinechain.variables.TASKS`.
     strength, tightness : mapping of muscle group to float or array_like, optional
         See :data:`kinechain.variables.MUSCLE_PARAMETERS`; a trailing ``_r``/``_l`` selects one side.
-    valgus_measure : {"jcs", "fppa"}
-        What a prescribed knee valgus fixes: the tibiofemoral joint-coordinate-system angle
-        (default; output ``knee_valgus_*``) or the frontal-plane projection angle that
-        single-leg-squat studies report (output ``knee_fppa_*``).
     **inputs
-        Clinical inputs and task parameters by name (listed below). The batch-shape rule of
+        Clinical inputs and task parameters by name (listed below). A clinical input not given
+        is free: the posture that minimizes the energy under the task's constraints decides it;
+        give a value to hold it. Knee valgus is prescribed either as the tibiofemoral
+        joint-coordinate-system angle (``knee_valgus_*``) or as the frontal-plane projection angle
+        that single-leg squat studies report (``knee_fppa_*``), not both. The batch-shape rule of
         :mod:`kinechain.batch` applies: plain 1-D arrays form a grid, DataArrays sharing a
         dimension are paired.
 
@@ -166,8 +187,28 @@ def propagate(
     >>> bool(pose.converged.all())
     True
     """
-    cond = conditions(require_model(model), task, inputs, strength, tightness, valgus_measure, POSE_BYTES)
-    return solve(cond)
+    cond = conditions(require_model(model), task, inputs, strength, tightness, POSE_BYTES)
+    pose = solve(cond)
+    warn_unsolved(pose.converged, pose.reason)
+    return pose
+
+
+class UnsolvedWarning(UserWarning):
+    """Some elements of a batch did not solve (their angles and loads are NaN)."""
+
+
+def warn_unsolved(converged: np.ndarray, reason: np.ndarray) -> None:
+    """One warning saying how many elements did not solve, grouped by reason."""
+    if converged.all():
+        return
+    why, count = np.unique(reason[~converged], return_counts=True)
+    detail = "; ".join(f"{c} x {w}" for w, c in zip(why, count, strict=True))
+    warnings.warn(
+        f"{int((~converged).sum())} of {converged.size} elements did not solve (their angles and loads are NaN): "
+        f"{detail}",
+        UnsolvedWarning,
+        stacklevel=3,
+    )
 
 
 def chunks(n: int) -> list[np.ndarray]:
@@ -198,6 +239,9 @@ def solve(cond: Conditions) -> Pose:
         cat(lambda p: p.reason),
         cat(lambda p: p.multipliers),
         cat(lambda p: p.deficit),
+        cat(lambda p: p.limit),
+        cat(lambda p: p.limits),
+        cat(lambda p: p.released),
     )
 
 
@@ -206,20 +250,137 @@ def _solve_chunk(cond: Conditions) -> Pose:
     model = cond.model
     problem = build_problem(cond)
     q0 = np.broadcast_to(model.neutral(), (cond.n, len(COORDINATES))).copy()
-    q, lam, c, jac, frames = minimize(problem, np.zeros_like(q0), q0)
-    deficit = holding_deficit(cond, frames)
-    q, lam, c, jac, frames = minimize(problem, deficit, q)
-
+    problem, q, lam, c, frames = within_range(problem, np.zeros_like(q0), q0)
     scale = model.subject.segments["thigh"].length
+    # not solved without the deficit: start again from neutral, without a deficit
+    lost = ~(np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < TOLERANCE * scale))
+    q[lost] = q0[lost]
+    deficit = holding_deficit(cond, body_frames(model.p, q) if lost.any() else frames)
+    deficit[lost] = 0.0
+    problem, q, lam, c, frames = within_range(problem, deficit, q)
+
     converged = np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < TOLERANCE * scale)
     reason = np.where(converged, "", "constraints not satisfied (the prescribed inputs are not reachable)")
-    for i, name in enumerate(COORDINATES):
-        if name in TRANSLATIONS:
-            continue
-        lo, hi = COORDINATE_RANGES[name]
-        deg = np.degrees(q[:, i])
-        out = converged & ((deg < lo - RANGE_SLACK) | (deg > hi + RANGE_SLACK))
-        reason = np.where(out, f"{name} beyond its range [{lo:g}, {hi:g}] degrees", reason)
+    over = _beyond_range(q)
+    for i in np.flatnonzero(over.any(axis=0)):
+        lo, hi = COORDINATE_RANGES[COORDINATES[i]]
+        out = converged & over[:, i]
+        reason = np.where(out, f"{COORDINATES[i]} beyond its range [{lo:g}, {hi:g}] degrees", reason)
         converged &= ~out
-    angles = {k: np.degrees(v) for k, v in clinical_angles(frames).items()}
-    return Pose(cond, q, frames, angles, converged, reason, lam, deficit)
+    angles = {k: np.where(converged, np.degrees(v), np.nan) for k, v in clinical_angles(frames).items()}
+    limit = _limit_text(problem, converged)
+    # multipliers of the limits per coordinate (zero where free), so that chunks line up
+    limited = problem.limited
+    first = lam.shape[1] - limited.size
+    per_coordinate = np.zeros((cond.n, len(COORDINATES)))
+    per_coordinate[:, limited] = lam[:, first:]
+    lam = np.concatenate([lam[:, :first], per_coordinate], axis=1)
+    return Pose(cond, q, frames, angles, converged, reason, lam, deficit, limit, problem.limits, problem.released)
+
+
+def _bounds() -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper limits (rad) of every coordinate; infinite for the translations."""
+    lo = np.array([-np.inf if c in TRANSLATIONS else np.radians(COORDINATE_RANGES[c][0]) for c in COORDINATES])
+    hi = np.array([np.inf if c in TRANSLATIONS else np.radians(COORDINATE_RANGES[c][1]) for c in COORDINATES])
+    return lo, hi
+
+
+def _beyond_range(q: np.ndarray) -> np.ndarray:
+    """Which coordinates (n, 25) pass a limit of their range by more than :data:`RANGE_SLACK`."""
+    lo, hi = _bounds()
+    slack = np.radians(RANGE_SLACK)
+    return (q < lo - slack) | (q > hi + slack)
+
+
+def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
+    """Minimize with every coordinate inside its range: an active set of joint limits.
+
+    A coordinate that a solved minimum carries past a limit is held at that limit (an
+    equality row of the KKT system) and the posture is solved again; a prescribed clinical angle
+    that mostly moves that coordinate (its Jacobian row points along it by more than
+    :data:`RELEASE_ALIGNMENT`) is released — the joint stops at its limit instead of reaching
+    the input. A limit whose multiplier pulls the joint back inside is let go. Each round solves
+    only the elements whose active set changed; at most :data:`ACTIVE_SET_ROUNDS` rounds.
+
+    Returns
+    -------
+    Problem
+        With the limits held and the targets released at the solution.
+    q, multipliers, residuals, frames
+        At the solution.
+    """
+    lo, hi = _bounds()
+    scale = problem.cond.model.subject.segments["thigh"].length
+    todo = None
+    for _ in range(ACTIVE_SET_ROUNDS):
+        q, lam, c, _, frames = minimize(problem, linear, q, todo)
+        # limits are read only at solved postures: an iterate that missed its constraints says nothing
+        solved = np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < TOLERANCE * scale)
+        over = _beyond_range(q) & np.isnan(problem.limits) & solved[:, None]
+        changed = over.any(axis=1)
+        if not changed.any():
+            release = _pulled_inside(problem, lam) & ~_standing_for_inputs(problem, frames) & solved[:, None]
+            if not release.any():
+                break
+            limits = np.where(release, np.nan, problem.limits)
+            problem = replace(problem, limits=limits)
+            todo = np.flatnonzero(release.any(axis=1))
+            continue
+        held = np.where(q > hi, hi, lo)
+        limits = np.where(over, held, problem.limits)
+        released = problem.released.copy()
+        for k, name in enumerate(problem.targets):
+            released[:, k] |= (over & _aligned(frames, name)).any(axis=1)
+        problem = replace(problem, limits=limits, released=released)
+        q = np.clip(q, lo, hi)
+        todo = np.flatnonzero(changed)
+    return problem, q, lam, c, frames
+
+
+def _aligned(frames: Frames, name: str) -> np.ndarray:
+    """Coordinates (n, 25) along which the clinical angle ``name`` mostly moves."""
+    jac = clinical_jacobian(frames, name)
+    return np.abs(jac) / np.maximum(np.linalg.norm(jac, axis=1, keepdims=True), 1e-12) > RELEASE_ALIGNMENT
+
+
+def _standing_for_inputs(problem: Problem, frames: Frames) -> np.ndarray:
+    """Held limits (n, 25) that stand in for a released input: kept, so the joint stays at its limit."""
+    out = np.zeros(problem.limits.shape, dtype=bool)
+    for k, name in enumerate(problem.targets):
+        if problem.released[:, k].any():
+            out |= problem.released[:, k, None] & _aligned(frames, name)
+    return out & ~np.isnan(problem.limits)
+
+
+def _pulled_inside(problem: Problem, lam: np.ndarray) -> np.ndarray:
+    """Held limits (n, 25) whose multiplier would pull the joint back inside its range."""
+    limited = problem.limited
+    out = np.zeros(problem.limits.shape, dtype=bool)
+    if limited.size == 0:
+        return out
+    _, hi = _bounds()
+    mult = lam[:, lam.shape[1] - limited.size :]
+    held = problem.limits[:, limited]
+    upper = np.isclose(held, hi[limited])
+    # at an upper limit the energy pushes the joint up (multiplier > 0); at a lower limit, down
+    wrong = np.where(upper, mult < -MULTIPLIER_SLACK, mult > MULTIPLIER_SLACK) & ~np.isnan(held)
+    out[:, limited] = wrong
+    return out
+
+
+def _limit_text(problem: Problem, converged: np.ndarray) -> np.ndarray:
+    """Per element, the joint limits held and the prescribed inputs released (empty if none)."""
+    out = np.full(converged.shape, "", dtype=object)
+
+    def append(mask: np.ndarray, text) -> None:
+        out[mask] = np.where(out[mask] == "", "", out[mask] + "; ") + (text[mask] if np.ndim(text) else text)
+
+    for i in problem.limited:
+        name = COORDINATES[i]
+        value = np.degrees(problem.limits[:, i])
+        held = ~np.isnan(value)
+        side = np.where(np.isclose(value, COORDINATE_RANGES[name][1]), "upper", "lower")
+        append(held, np.char.add(np.char.add(f"{name} at its ", side), np.char.mod(" limit %g degrees", value)))
+    for k, name in enumerate(problem.targets):
+        append(problem.released[:, k], f"{name} not reached")
+    return np.where(converged, out, "").astype(str)

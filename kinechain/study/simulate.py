@@ -19,7 +19,7 @@ from .._version import __version__
 from ..body.anthropometry import Subject
 from ..body.model import Model
 from ..posture.conditions import Conditions, conditions, declare_inputs
-from ..posture.solver import POSE_BYTES, chunks, solve
+from ..posture.solver import POSE_BYTES, chunks, solve, warn_unsolved
 from ..statics import equilibrium_labels, statics
 from ..variables import OUTPUTS
 
@@ -58,7 +58,6 @@ def simulate(
     strength: Mapping[str, object] | None = None,
     tightness: Mapping[str, object] | None = None,
     exponent: int = 2,
-    valgus_measure: str = "jcs",
     **inputs,
 ) -> xr.Dataset:
     """Posture and loads over a batch of inputs, as a labelled Dataset.
@@ -68,12 +67,13 @@ def simulate(
     model : Model, Subject or None
         The model to evaluate, or a subject whose default model is built (``None``: the default
         subject, 70 kg, 1.75 m male).
-    task, strength, tightness, valgus_measure
+    task, strength, tightness
         As in :func:`kinechain.propagate`.
     exponent : {2, 3}
         Exponent of the activation cost in force sharing (:func:`kinechain.mechanics.sharing.share_forces`).
     **inputs
-        Clinical inputs and task parameters by name (listed below).
+        Clinical inputs and task parameters by name (listed below); a clinical input not given
+        is free and found by the posture principle, a value holds it.
 
     Returns
     -------
@@ -81,8 +81,9 @@ def simulate(
         Posture outputs (degrees), lumbar loads at L5/S1 and L4/L5 (N, N·m), hip and knee
         moments (N·m), hip contact forces (N), muscle forces and activations (``muscle``
         dimension), reserve moments (``coordinate`` dimension), and the ``converged``,
-        ``feasible`` and ``reason`` variables. Loads of unconverged postures are NaN. A
-        posture output that an input of the same name prescribes is its coordinate.
+        ``feasible`` and ``reason`` variables. Every angle and load of an element that did not
+        solve is NaN. An input that has the name of an output (``knee_valgus_r``) labels its
+        dimension as ``<name>_input``; the output keeps its name.
 
     Raises
     ------
@@ -99,9 +100,10 @@ def simulate(
     ('strength_gluteus_medius',)
     """
     model = as_model(model)
-    cond = conditions(model, task, inputs, strength, tightness, valgus_measure, result_bytes(model))
+    cond = conditions(model, task, inputs, strength, tightness, result_bytes(model))
     parts = [evaluate(cond.take(index), exponent) for index in chunks(cond.n)]
     arrays = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    warn_unsolved(arrays["converged"], arrays["reason"])
     ds = cond.batch.labelled(arrays, {"muscle": model.muscles.names, "coordinate": equilibrium_labels()})
     given = {k: _jsonable(v) for k, v in inputs.items()}
     given |= {
@@ -117,7 +119,6 @@ def simulate(
             "kinechain_version": __version__,
             "hip_centre": model.hip_centre,
             "force_sharing_exponent": exponent,
-            "valgus_measure": valgus_measure,
             "parameters": json.dumps(given),
         }
     )

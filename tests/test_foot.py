@@ -1,0 +1,130 @@
+"""The foot on its support: rearfoot eversion on the planted forefoot, wedges and heel lifts."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import subjects
+
+import kinechain as kc
+
+EVERSION = np.linspace(0.0, 15.0, 4)
+
+
+def _knee_medial(pose, side):
+    """Medial displacement of the knee joint centre (m) in the ground frame."""
+    z = pose.frames.origins[:, pose.frames.index(f"tibia_{side}"), 2]
+    return -z if side == "r" else z
+
+
+@pytest.mark.parametrize("sides", [("r",), ("l",), ("r", "l")])
+def test_rearfoot_eversion_up_to_15_degrees_solves_with_everything_else_free(model, sides):
+    pose = kc.propagate(model, **{f"rearfoot_eversion_{s}": EVERSION for s in sides})
+    assert pose.converged.all(), pose.reason
+    for s in sides:
+        np.testing.assert_allclose(pose[f"rearfoot_eversion_{s}"].reshape(-1)[-1], 15.0, atol=1e-6)
+
+
+@settings(max_examples=4)
+@given(subject=subjects, size=st.integers(2, 4))
+def test_rearfoot_eversion_rotates_the_tibia_and_the_hip_internally_mirrored(subject, size):
+    model = kc.Model.default(subject)
+    eversion = np.linspace(0.0, 15.0, size)
+    right = kc.propagate(model, rearfoot_eversion_r=eversion)
+    left = kc.propagate(model, rearfoot_eversion_l=eversion)
+    assert right.converged.all() and left.converged.all()
+    for name in ("tibial_internal_rotation", "hip_internal_rotation"):
+        assert np.all(np.diff(right[f"{name}_r"]) > 0), name
+        np.testing.assert_allclose(left[f"{name}_l"], right[f"{name}_r"], atol=1e-6)
+    both = kc.propagate(model, rearfoot_eversion_r=eversion, rearfoot_eversion_l=eversion)
+    assert both.converged.all()
+    for s in "rl":
+        assert np.all(np.diff(both[f"tibial_internal_rotation_{s}"].diagonal()) > 0)
+        assert np.all(np.diff(both[f"hip_internal_rotation_{s}"].diagonal()) > 0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="In the model the knee moves laterally (about 0.4 mm per degree of rearfoot eversion) while the tibia "
+    "and hip rotate internally: see docs/model.md, known disagreements",
+)
+def test_rearfoot_eversion_displaces_the_knee_medially(model):
+    pose = kc.propagate(model, rearfoot_eversion_r=EVERSION)
+    assert np.all(np.diff(_knee_medial(pose, "r")) > 0)
+
+
+@settings(max_examples=4)
+@given(subject=subjects)
+def test_rearfoot_eversion_solves_across_subjects(subject):
+    model = kc.Model.default(subject)
+    assert kc.propagate(model, rearfoot_eversion_r=EVERSION, rearfoot_eversion_l=EVERSION).converged.all()
+    assert kc.propagate(model, rearfoot_eversion_r=EVERSION).converged.all()
+
+
+def test_wedges_of_15_degrees_solve_and_tilt_the_rearfoot(model):
+    wedge = np.array([-15.0, -10.0, 0.0, 10.0, 15.0])
+    for kwargs in ({"foot_wedge_r": wedge}, {"foot_wedge_r": wedge, "foot_wedge_l": wedge}):
+        pose = kc.propagate(model, **kwargs)
+        assert pose.converged.all()
+        eversion = pose["rearfoot_eversion_r"].reshape(5, -1)[:, 0]
+        assert np.all(np.diff(eversion) > 0)  # a lateral wedge everts, a medial post inverts
+
+
+@settings(max_examples=4)
+@given(subject=subjects, size=st.integers(2, 4))
+def test_everting_wedge_moves_the_knee_medially_and_rotates_tibia_and_hip_internally(subject, size):
+    model = kc.Model.default(subject)
+    wedge = np.linspace(0.0, 15.0, size)
+    right, left = kc.propagate(model, foot_wedge_r=wedge), kc.propagate(model, foot_wedge_l=wedge)
+    assert right.converged.all() and left.converged.all()
+    for name in ("rearfoot_eversion", "tibial_internal_rotation", "hip_internal_rotation"):
+        assert np.all(np.diff(right[f"{name}_r"]) > 0), name
+        np.testing.assert_allclose(left[f"{name}_l"], right[f"{name}_r"], atol=1e-6)
+    assert np.all(np.diff(_knee_medial(right, "r")) > 0)
+    np.testing.assert_allclose(_knee_medial(left, "l"), _knee_medial(right, "r"), atol=1e-9)
+
+
+LATERAL = ("pelvic_obliquity", "pelvic_rotation", "lumbar_torsion", "lumbar_lateral_bending")
+
+
+@settings(max_examples=6)
+@given(
+    wedge=st.floats(-15.0, 15.0),
+    lift=st.floats(0.0, 40.0),
+    eversion=st.one_of(st.none(), st.floats(0.0, 15.0)),
+)
+def test_mirrored_supports_give_mirrored_postures(model, wedge, lift, eversion):
+    a = kc.propagate(model, foot_wedge_r=wedge, heel_lift_r=lift, rearfoot_eversion_r=eversion)
+    b = kc.propagate(model, foot_wedge_l=wedge, heel_lift_l=lift, rearfoot_eversion_l=eversion)
+    assert a.converged.all() and b.converged.all()
+    for name in ("anterior_pelvic_tilt", "lumbar_flexion"):
+        np.testing.assert_allclose(a[name], b[name], atol=1e-7)
+    for name in LATERAL:
+        np.testing.assert_allclose(a[name], -b[name], atol=1e-7)
+    for name in ("rearfoot_eversion", "tibial_internal_rotation", "hip_internal_rotation", "knee_fppa"):
+        np.testing.assert_allclose(a[f"{name}_r"], b[f"{name}_l"], atol=1e-7)
+
+
+def test_symmetric_supports_give_no_lateral_or_axial_motion(model):
+    pose = kc.propagate(model, foot_wedge_r=[-12.0, 12.0], foot_wedge_l=[-12.0, 12.0], heel_lift_r=15, heel_lift_l=15)
+    both = pose["anterior_pelvic_tilt"].diagonal()
+    assert np.isfinite(both).all()
+    for name in LATERAL:
+        np.testing.assert_allclose(pose[name].diagonal(), 0.0, atol=1e-7)
+
+
+def test_medial_post_in_a_pronated_valgus_subject_is_one_call(model):
+    """Does a medial post reduce anterior pelvic tilt and lumbar torsion? One call answers it."""
+    ds = kc.simulate(
+        model, foot_wedge_r=[0.0, -10.0], rearfoot_eversion_r=8.0, knee_fppa_r=5.0, task="single_leg_squat_r"
+    )
+    assert ds["converged"].all()
+    assert ds["anterior_pelvic_tilt"].dims == ("foot_wedge_r",)
+    assert np.isfinite(ds["lumbar_torsion"]).all()
+
+
+def test_heel_lift_tilts_the_pelvis_posteriorly(model):
+    """Franklin et al. 1995: a 5.1 cm heel decreases anterior pelvic tilt (about 1 degree)."""
+    pose = kc.propagate(model, heel_lift_r=[0.0, 25.0, 50.0], heel_lift_l=[0.0, 25.0, 50.0])
+    tilt = pose["anterior_pelvic_tilt"].diagonal()
+    assert pose.converged.all() and np.all(np.diff(tilt) < 0)
