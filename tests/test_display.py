@@ -28,7 +28,7 @@ def test_model_html_names_its_subject_and_masses():
 
 def test_pose_html_gives_each_output_its_units_range_and_sign(pose):
     html = pose._repr_html_()
-    assert "converged 2/2" in html and "knee_valgus_r: 2" in html
+    assert "converged 2/2" in html and "knee_valgus_r_input: 2" in html
     lo, hi = np.round(pose["knee_valgus_r"], 2) + 0.0
     assert f"<td>knee_valgus_r</td><td>degrees</td><td>{lo:.2f} … {hi:.2f}</td><td>valgus</td>" in html
     assert "<td>pelvic_obliquity</td><td>degrees</td>" in html

@@ -34,6 +34,8 @@ MOMENT_ARM_CRITERION = 0.5
 #: Muscles that OpenSim wraps around the femoral shaft (kinechain's paths are straight lines).
 WRAPPED = ("addbrev_r", "addlong_r", "addmagDist_r", "addmagIsch_r", "addmagMid_r", "addmagProx_r", "grac_r")
 SQUAT = {"task": "single_leg_squat_r", "knee_flexion": 60.0}
+#: The right knee's valgus and femoral rotation at neutral, held (every input not given is free).
+NEUTRAL_RIGHT = {"knee_valgus_r": 0.0, "femoral_ir_r": 0.0}
 
 
 @dataclass(frozen=True)
@@ -198,15 +200,15 @@ def _pelvic_tilt_row() -> Row:
 
 @cache
 def eversion_coupling() -> float:
-    """Tibial internal rotation per degree of rearfoot eversion, double stance, valgus free."""
-    pose = kc.propagate(model(), knee_valgus_r=None, rearfoot_eversion_r=0.0)
+    """Tibial internal rotation per degree of rearfoot eversion, double stance, femoral rotation at 0°."""
+    pose = kc.propagate(model(), femoral_ir_r=0.0, rearfoot_eversion_r=0.0)
     ratio = kc.coupling(pose, inputs=["rearfoot_eversion_r"], outputs=["tibial_internal_rotation_r"])
     return float(ratio.values.squeeze())
 
 
 def _eversion_rows() -> list[Row]:
     value = eversion_coupling()
-    shown = f"{value:.2f} (double stance, valgus free)"
+    shown = f"{value:.2f} (double stance, femoral rotation at 0°, everything else free)"
     return [
         Row(
             "eversion_coupling_in_vitro",
@@ -297,7 +299,7 @@ def _lumbar_rows() -> list[Row]:
             "N",
             (2.3 * per_mpa[0], 2.3 * per_mpa[1]),
             f"{loads['lift_l4l5'][0]:.0f} N (0.25 m) – {loads['lift_l4l5'][1]:.0f} N (0.40 m), 45° inclination",
-            "far hands above the band",
+            "above the band",
         ),
         Row(
             "niosh_unloaded",
@@ -364,7 +366,7 @@ def _posture_rows() -> list[Row]:
             (squat["typical_knee_fppa_r"],),
             "degrees",
             (8.4 - 5.1, 8.4 + 5.1),
-            f"`knee_fppa_r` {_f(squat['typical_knee_fppa_r'])}° (60° squat, valgus and femoral rotation free, "
+            f"`knee_fppa_r` {_f(squat['typical_knee_fppa_r'])}° (60° squat, every clinical input free, "
             f"typical strength; tibiofemoral valgus {_f(squat['typical_knee_valgus_r'])}°); "
             f"{_f(squat['weak_knee_fppa_r'])}° with gluteus medius at 0.3",
             f"the free squat settles in femoral external rotation, hip internal rotation "
@@ -461,10 +463,10 @@ def validation_table() -> str:
 
 #: Columns of the coupling table: heading, input, conditions the posture is solved under.
 COUPLING_COLUMNS: tuple[tuple[str, str, dict], ...] = (
-    ("per ° knee valgus, double stance", "knee_valgus_r", {}),
-    ("per ° femoral IR, double stance", "femoral_ir_r", {}),
-    ("per ° knee valgus, squat", "knee_valgus_r", {"femoral_ir_r": None, **SQUAT}),
-    ("per ° femoral IR, squat", "femoral_ir_r", {"femoral_ir_r": None, **SQUAT}),
+    ("per ° knee valgus, double stance", "knee_valgus_r", NEUTRAL_RIGHT),
+    ("per ° femoral IR, double stance", "femoral_ir_r", NEUTRAL_RIGHT),
+    ("per ° knee valgus, squat", "knee_valgus_r", {"knee_valgus_r": 0.0, **SQUAT}),
+    ("per ° femoral IR, squat", "femoral_ir_r", {"knee_valgus_r": 0.0, **SQUAT}),
 )
 COUPLING_OUTPUTS: tuple[tuple[str, str, str], ...] = (
     ("hip adduction (same side)", "hip_adduction_r", "no numeric slope found"),
@@ -502,10 +504,10 @@ def coupling_ratios() -> dict[tuple[str, str], float]:
 @cache
 def fppa_coupling() -> dict[str, float]:
     """Ratios per degree of projected valgus, 60° squat at 8° of FPPA, femoral rotation free."""
-    pose = kc.propagate(model(), knee_valgus_r=8.0, femoral_ir_r=None, valgus_measure="fppa", **SQUAT)
+    pose = kc.propagate(model(), knee_fppa_r=8.0, **SQUAT)
     assert pose.converged.all(), pose.reason
-    ratio = kc.coupling(pose, inputs=["knee_valgus_r"], outputs=list(FPPA_OUTPUTS))
-    return {o: float(ratio.sel(output=o, input="knee_valgus_r")) for o in FPPA_OUTPUTS}
+    ratio = kc.coupling(pose, inputs=["knee_fppa_r"], outputs=list(FPPA_OUTPUTS))
+    return {o: float(ratio.sel(output=o, input="knee_fppa_r")) for o in FPPA_OUTPUTS}
 
 
 def coupling_table() -> str:
@@ -528,17 +530,17 @@ def coupling_table() -> str:
     listed = ", ".join(f"{words[o]} {_f(v, 2)}" for o, v in fppa.items())
     lines += [
         "",
-        "Conditions: right-side inputs, default subject and strengths. Double stance: both inputs prescribed at 0°. "
-        "Squat (single-leg, right, 60° knee flexion): knee valgus prescribed at 0°, femoral rotation *free* (it "
-        "settles where the energy is least). Each ratio is the derivative with the other input held at its solved "
-        "value (`kinechain.coupling`).",
+        "Conditions: right-side inputs, default subject and strengths; every clinical input not named is free. "
+        "Double stance: right knee valgus and femoral rotation both prescribed at 0°. Squat (single-leg, right, 60° "
+        "knee flexion): knee valgus prescribed at 0°, femoral rotation *free* (it settles where the energy is "
+        "least). Each ratio is the derivative with the other input held at its solved value (`kinechain.coupling`).",
         "",
-        'With valgus prescribed as the frontal-plane projection angle (`valgus_measure="fppa"`), in the 60° '
-        f"single-leg squat at 8° of projected valgus, femoral rotation free: {listed} (°/°).",
+        "With valgus prescribed as the frontal-plane projection angle (input `knee_fppa_r`), in the 60° "
+        f"single-leg squat at 8° of projected valgus, everything else free: {listed} (°/°).",
         "",
-        f"Rearfoot eversion → tibial internal rotation: **{eversion_coupling():.2f}** (double stance, valgus free, "
-        "eversion prescribed at 0°), against 0.68 ± 0.15 in vitro (Fischer et al.) and 0.45–0.60 in running "
-        "(Sinclair 2017).",
+        f"Rearfoot eversion → tibial internal rotation: **{eversion_coupling():.2f}** (double stance, femoral "
+        "rotation and eversion prescribed at 0°, everything else free), against 0.68 ± 0.15 in vitro (Fischer et "
+        "al.) and 0.45–0.60 in running (Sinclair 2017).",
     ]
     return "\n".join(lines) + "\n"
 
