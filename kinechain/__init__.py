@@ -8,7 +8,7 @@ Layers, each importing only those below it: :mod:`kinechain.variables` and
 :mod:`kinechain.batch` (the declared vocabulary and the batch-shape rule), :mod:`kinechain.body`
 (what the body is), :mod:`kinechain.mechanics` (kinematics, muscles, loads),
 :mod:`kinechain.posture` (``propagate``, ``coupling``), :mod:`kinechain.statics`,
-:mod:`kinechain.study` (``simulate``), and the command line.
+:mod:`kinechain.study` (``simulate``, ``sweep``, ``sensitivity``), and the command line.
 """
 
 from ._version import __version__
@@ -17,7 +17,9 @@ from .body.model import Model
 from .mechanics.kinematics import forward_kinematics
 from .posture import Pose, coupling, propagate
 from .statics import Loads, statics
+from .study.sensitivity import local_sensitivity, sensitivity
 from .study.simulate import simulate
+from .study.sweep import sweep
 
 __all__ = [
     "Loads",
@@ -27,7 +29,10 @@ __all__ = [
     "__version__",
     "coupling",
     "forward_kinematics",
+    "local_sensitivity",
     "propagate",
+    "sensitivity",
     "simulate",
     "statics",
+    "sweep",
 ]

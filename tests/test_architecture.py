@@ -20,8 +20,8 @@ LAYERS = (
     ("kinechain.study",),
     ("kinechain.cli", "kinechain"),
 )
-#: Imports allowed inside functions: optional extras only.
-OPTIONAL = ()
+#: Imports allowed inside functions: optional extras only (the ``sweep`` extra).
+OPTIONAL = ("SALib.analyze", "SALib.sample", "dask.array", "dask.distributed", "netCDF4", "tqdm.auto", "zarr")
 
 
 def _layer(module: str) -> int:
