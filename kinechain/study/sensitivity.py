@@ -99,7 +99,8 @@ def analyse(spec: Spec, ds: xr.Dataset, unsolved: str = "refuse") -> xr.Dataset:
         counts = {"unconverged": int((~converged).sum()), "infeasible": int((converged & ~feasible).sum())}
         bad |= ~(converged & feasible)
     n, k = y.shape[1], len(spec.parameters)
-    attrs = {**ds.attrs, "sensitivity_method": spec.method, "unsolved": unsolved, "elements": n}
+    title = f"kinechain sensitivity: {spec.method}" + (f", {spec.task}" if spec.declared else "")
+    attrs = {**ds.attrs, "title": title, "sensitivity_method": spec.method, "unsolved": unsolved, "elements": n}
     attrs |= {f"{key}_elements": value for key, value in counts.items()}
     if bad.any():
         if unsolved == "refuse":

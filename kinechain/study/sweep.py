@@ -35,7 +35,7 @@ from .spec import Spec, load_spec
 from .store import Store
 
 #: Default number of elements per chunk (a few seconds of work each).
-CHUNK_SIZE = 1000
+CHUNK_SIZE = 500
 #: Chunks in flight per dask worker.
 IN_FLIGHT = 2
 
@@ -126,7 +126,9 @@ def sweep(
     else:
         _same_spec(target, stored, attrs)
     done = target.finished()
-    _run(spec, function, design, [c for c in chunks if not done[c.index]], target.write, progress, client, done.sum())
+    todo = [c for c in chunks if not done[c.index]]
+    initial = design.n - sum(c.stop - c.start for c in todo)
+    _run(spec, function, design, todo, target.write, progress, client, initial)
     return target.open()
 
 
@@ -194,13 +196,12 @@ def _run(spec, function, design: Design, chunks, write, progress: bool, client, 
     """Evaluate ``chunks`` (here or on ``client``) and hand each result to ``write`` as it finishes."""
     from tqdm.auto import tqdm
 
-    total = len(design.chunks())
     show = progress and sys.stderr.isatty()
-    with tqdm(total=total, initial=int(initial), unit="chunk", disable=not show, desc="sweep") as bar:
+    with tqdm(total=design.n, initial=int(initial), unit="eval", disable=not show, desc="sweep") as bar:
         if client is None:
             for chunk in chunks:
                 write(chunk, run_chunk(spec, function, design.values(chunk.start, chunk.stop)))
-                bar.update(1)
+                bar.update(chunk.stop - chunk.start)
             return
         from dask.distributed import as_completed
 
@@ -217,9 +218,10 @@ def _run(spec, function, design: Design, chunks, write, progress: bool, client, 
         which: dict = {}
         running = as_completed([submit() for _ in range(min(width, len(pending)))])
         for future in running:
-            write(which.pop(future.key), future.result())
+            chunk = which.pop(future.key)
+            write(chunk, future.result())
             future.release()
-            bar.update(1)
+            bar.update(chunk.stop - chunk.start)
             if pending:
                 running.add(submit())
 
