@@ -107,20 +107,9 @@ def sweep(
     design = make_design(spec, chunk_size)
     trailing = _trailing(spec)
     attrs = _attributes(spec, design, chunk_size, function)
-    chunks = design.chunks()
     if target is None:
-        per_element = sum(8 * int(np.prod([len(trailing[d]) for d in _dims(spec, o)])) for o in spec.kept)
-        check_memory("this sweep", Batch(design.dims, design.sizes), per_element)
-        arrays: dict[str, np.ndarray] = {}
-
-        def write(chunk: Chunk, out: dict) -> None:
-            for name, value in out.items():
-                if name not in arrays:
-                    arrays[name] = np.empty((design.n, *value.shape[1:]), dtype=value.dtype)
-                arrays[name][chunk.start : chunk.stop] = value
-
-        _run(spec, function, design, chunks, write, progress, client)
-        return _dataset(spec, design, trailing, attrs, arrays)
+        return _in_memory(spec, function, design, trailing, attrs, progress, client)
+    chunks = design.chunks()
     if stored is None:
         target.create(_dataset(spec, design, trailing, attrs, None), design.block, len(chunks))
     else:
@@ -130,6 +119,25 @@ def sweep(
     initial = design.n - sum(c.stop - c.start for c in todo)
     _run(spec, function, design, todo, target.write, progress, client, initial)
     return target.open()
+
+
+def _in_memory(spec: Spec, function, design: Design, trailing: dict, attrs: dict, progress: bool, client) -> xr.Dataset:
+    """The sweep held in memory, refused before anything runs when it would not fit."""
+    per_element = sum(8 * int(np.prod([len(trailing[d]) for d in _dims(spec, o)])) for o in spec.kept)
+    try:
+        check_memory("this sweep", Batch(design.dims, design.sizes), per_element)
+    except MemoryError as err:
+        raise MemoryError(f"{err} Or stream it to a store: sweep(spec, store='result.zarr').") from None
+    arrays: dict[str, np.ndarray] = {}
+
+    def write(chunk: Chunk, out: dict) -> None:
+        for name, value in out.items():
+            if name not in arrays:
+                arrays[name] = np.empty((design.n, *value.shape[1:]), dtype=value.dtype)
+            arrays[name][chunk.start : chunk.stop] = value
+
+    _run(spec, function, design, design.chunks(), write, progress, client)
+    return _dataset(spec, design, trailing, attrs, arrays)
 
 
 def require_extras() -> None:
