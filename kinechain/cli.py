@@ -257,7 +257,7 @@ def _ranking(ds: xr.Dataset) -> str:
         "one_at_a_time": ("low", "high", "swing"),
     }[method]
     counts = ", ".join(f"{k.removesuffix('_elements')} {ds.attrs[k]}" for k in ds.attrs if k.endswith("_elements"))
-    out = [f"{ds.attrs.get('title', 'sensitivity')}: {method}, ranked by {by} ({counts})", ""]
+    out = [f"{ds.attrs.get('title', 'sensitivity')}, ranked by {by} ({counts})", ""]
     for output in ds["output"].values:
         sel = ds.sel(output=output)
         order = np.argsort(sel["rank"].values)
