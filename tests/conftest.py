@@ -22,3 +22,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 @pytest.fixture(scope="session")
 def model():
     return kc.Model.default()
+
+
+@pytest.fixture(scope="session")
+def client():
+    """A dask cluster of two worker processes on the loopback interface."""
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(processes=True, n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as c,
+        Client(c) as client,
+    ):
+        yield client

@@ -87,7 +87,7 @@ def test_unsolved_elements_are_refused_dropped_or_imputed_never_averaged_silentl
     assert np.isfinite(dropped["ST"]).all() and np.isfinite(imputed["ST"]).all()
 
 
-def test_infeasible_kinechain_elements_are_counted_and_dropped_only_on_request():
+def test_infeasible_kinechain_elements_are_counted_and_dropped_only_on_request(client):
     spec = {
         "method": "one_at_a_time",
         "task": "single_leg_squat_r",
@@ -101,6 +101,7 @@ def test_infeasible_kinechain_elements_are_counted_and_dropped_only_on_request()
     with pytest.raises(ValueError, match=r"1 of 5 elements did not solve or are infeasible \(0 unconverged, 1 infea"):
         kc.sensitivity(spec, progress=False)
     result = kc.sensitivity(spec, progress=False, unsolved="drop")
+    xr.testing.assert_identical(result, kc.sensitivity(spec, progress=False, unsolved="drop", client=client))
     assert result.attrs["infeasible_elements"] == 1
     assert np.isnan(result["swing"].sel(parameter="strength.gluteus_medius")).all()
     assert (result["rank"].sel(parameter="knee_valgus_r") == 1).all()

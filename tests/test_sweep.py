@@ -228,19 +228,6 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_store(tmp_path, monkeyp
         assert resumed[name].values.tobytes() == uninterrupted[name].values.tobytes()
 
 
-@pytest.fixture(scope="module")
-def client():
-    from dask.distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            processes=True, n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-        ) as cluster,
-        Client(cluster) as c,
-    ):
-        yield c
-
-
 def test_a_two_worker_cluster_gives_the_local_numbers(client, tmp_path):
     local = kc.sweep(SAMPLED, chunk_size=3, progress=False)
     remote = kc.sweep(SAMPLED, chunk_size=3, progress=False, client=client)

@@ -47,15 +47,17 @@ class Store:
         return self.path.exists()
 
     def attrs(self) -> dict:
-        """The store's global attributes."""
-        if self.netcdf:
-            import netCDF4
-
-            with netCDF4.Dataset(self.path, "r") as nc:
-                return {k: nc.getncattr(k) for k in nc.ncattrs()}
+        """The store's global attributes (empty when the path holds something else)."""
+        import netCDF4
         import zarr
 
-        return dict(zarr.open_group(self.path, mode="r").attrs)
+        try:
+            if self.netcdf:
+                with netCDF4.Dataset(self.path, "r") as nc:
+                    return {k: nc.getncattr(k) for k in nc.ncattrs()}
+            return dict(zarr.open_group(self.path, mode="r").attrs)
+        except (OSError, ValueError, KeyError, zarr.errors.BaseZarrError):
+            return {}
 
     def create(self, template: xr.Dataset, block: tuple[int, ...], n_chunks: int) -> None:
         """Write ``template``'s metadata and coordinates (its data variables are lazy) and an empty ledger."""

@@ -163,14 +163,17 @@ def run_chunk(spec: Spec, function: ModelFunction | None, values: dict[str, np.n
         name: np.broadcast_to(np.asarray(values.get(name, spec.subject.get(name, default))), (m,))
         for name, default in (*((k, v.default) for k, v in SUBJECT_PARAMETERS.items()), ("sex", SEXES[0]))
     }
-    groups: dict[tuple, list[int]] = {}
-    for i, key in enumerate(zip(*subject.values(), strict=True)):
-        groups.setdefault(key, []).append(i)
+    code = np.zeros(m, dtype=np.int64)
+    for column in subject.values():
+        levels, which = np.unique(column, return_inverse=True)
+        code = code * len(levels) + which
+    _, first, group = np.unique(code, return_index=True, return_inverse=True)
     result: dict[str, np.ndarray] = {}
-    for key, members in groups.items():
-        index = np.asarray(members)
+    for g, i in enumerate(first):  # one pass per subject in the chunk
+        index = np.flatnonzero(group == g)
+        model = _model(*(column[i] for column in subject.values()))
         inputs, muscles = _inputs(spec, {k: v[index] for k, v in values.items() if k not in subject})
-        cond = conditions(_model(*key), spec.task, inputs, strength=muscles["strength"], tightness=muscles["tightness"])
+        cond = conditions(model, spec.task, inputs, strength=muscles["strength"], tightness=muscles["tightness"])
         out = evaluate(cond, spec.exponent)
         for name in spec.kept:
             value = np.broadcast_to(out[name], (len(index), *out[name].shape[1:]))
