@@ -25,6 +25,11 @@ clinical input or task parameter, a subject parameter (``mass``, ``height``, ``s
 ``strength.<group>`` / ``tightness.<group>`` with an optional ``_r``/``_l`` side. Bounds and
 values must lie within the declared range. A spec may instead describe a plain model function
 (``declared=False``): then names are free and bounds are required.
+
+Subjects: each distinct (mass, height, sex) is its own :class:`~kinechain.body.model.Model`,
+built once per process, and its elements are evaluated together. A grid over a few subject
+values keeps the evaluation vectorized; a subject parameter drawn by a sampled method makes
+every element a subject of its own, evaluated one at a time (tens of times slower).
 """
 
 from __future__ import annotations
