@@ -195,12 +195,12 @@ def sweep_command(spec, output, workers, scheduler, chunk_size, no_progress) -> 
 @_quiet
 def sensitivity_command(spec, output, store, unsolved, workers, scheduler, chunk_size, no_progress) -> None:
     """Sensitivity indices of a SPEC (TOML; method sobol, morris or one_at_a_time), ranked per output."""
+    if Path(output).exists():
+        raise click.ClickException(f"{output} exists; choose another path")
     with _cluster(workers, scheduler) as client:
         result = _run(
             "sensitivity", lambda: sensitivity(spec, store, chunk_size, not no_progress, client, None, unsolved)
         )
-    if Path(output).exists():
-        raise click.ClickException(f"{output} exists; choose another path")
     if Store(output).netcdf:
         result.to_netcdf(output)
     else:

@@ -62,6 +62,7 @@ def with_parameters(spec, **parameters):
         ({"method": "sobolev"}, "unknown method 'sobolev'"),
         ({"method": "sobol", "samples": 12, "parameters": SAMPLED["parameters"]}, "power of 2"),
         ({"mystery": 1}, "unknown spec key 'mystery'"),
+        ({"samples": 64}, "samples applies to the sampled methods"),
         ({"fixed": {"knee_valgus_r": 3.0}}, "both fixed and swept"),
         ({"fixed": {"knee_flexion": 30.0}}, "does not apply to task 'double_stance'"),
         ({"parameters": {"sex": {"values": ["male", "other"]}}}, "unknown sex 'other'"),

@@ -235,6 +235,8 @@ def load_spec(spec: Spec | Mapping | str | Path, declared: bool = True) -> Spec:
         if both:
             raise ValueError(f"{sorted(both)[0]!r} is both fixed and swept; keep one")
     samples = _integer("samples", data.get("samples", 0), 0)
+    if samples and method not in SAMPLED:
+        raise ValueError(f"samples applies to the sampled methods {list(SAMPLED)}, not to {method!r}; leave it out")
     if method in SAMPLED and samples < 2:
         raise ValueError(f"method {method!r} needs samples >= 2 (the base sample size); got {samples}")
     if method == "sobol" and samples & (samples - 1):
