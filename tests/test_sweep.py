@@ -235,3 +235,8 @@ def test_a_two_worker_cluster_gives_the_local_numbers(client, tmp_path):
     xr.testing.assert_identical(local, remote)
     stored = kc.sweep(GRID, store=tmp_path / "dask.zarr", chunk_size=2, progress=False, client=client)
     xr.testing.assert_identical(kc.sweep(GRID, chunk_size=2, progress=False), stored.load())
+
+
+def test_no_progress_bar_when_standard_error_is_not_a_terminal(capsys):
+    kc.sweep(with_parameters(GRID, knee_valgus_r={"values": [0.0, 1.0]}), progress=True)
+    assert capsys.readouterr().err == ""
