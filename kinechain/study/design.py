@@ -43,6 +43,8 @@ class Design:
 
     Attributes
     ----------
+    names : tuple of str
+        Parameter names as written in the spec.
     dims, sizes : tuple
         Dimensions of the result and their lengths.
     coords : dict

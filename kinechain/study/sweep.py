@@ -31,7 +31,7 @@ from ..statics import equilibrium_labels
 from ..variables import MUSCLE_PARAMETERS, OUTPUTS, SEXES, SUBJECT_PARAMETERS, attributes
 from .design import SAMPLERS, Chunk, Design, make_design
 from .simulate import evaluate
-from .spec import Spec, load_spec
+from .spec import STATUS, Spec, load_spec
 from .store import Store
 
 #: Default number of elements per chunk (a few seconds of work each).
@@ -262,7 +262,7 @@ def _dataset(spec: Spec, design: Design, trailing: dict, attrs: dict, arrays: di
         extra = _dims(spec, name)
         shape = design.sizes + tuple(len(trailing[d]) for d in extra)
         if arrays is None:
-            dtype = bool if name in ("converged", "feasible") else float
+            dtype = bool if name in STATUS else float
             data = da.zeros(shape, dtype=dtype, chunks=design.block + shape[len(design.sizes) :])
         else:
             data = arrays[name].reshape(shape)
