@@ -70,7 +70,9 @@ def sweep(
     store : str or Path, optional
         A zarr directory, or a netCDF file (``.nc``). Chunks are written as they finish, so
         memory stays bounded; a store left by an interrupted run of the same spec is completed
-        without recomputing its finished chunks.
+        without recomputing its finished chunks. A zarr store survives being killed at any
+        moment; a netCDF (HDF5) file killed while a chunk is being written can be left
+        unreadable (:mod:`kinechain.study.store`).
     chunk_size : int, optional
         Elements per chunk (default :data:`CHUNK_SIZE`, or the store's). A grid's chunks are
         whole along its trailing dimensions, so they may hold fewer elements.
