@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from pathlib import Path
+
 import click
+import numpy as np
 import xarray as xr
 
 from ._version import __version__
@@ -11,6 +15,9 @@ from .body.model import Model
 from .mechanics.kinematics import forward_kinematics
 from .posture import Pose, propagate
 from .statics import Loads, statics
+from .study.sensitivity import UNSOLVED, sensitivity
+from .study.store import LEDGER, Store
+from .study.sweep import sweep
 from .variables import INPUTS, OUTPUTS, SEXES, SUBJECT_PARAMETERS, TASK_PARAMETERS
 
 
@@ -184,3 +191,138 @@ def write_plot(model: Model, path: str) -> None:
     pose, loads = scenario_poses(model, task, parameters, pair)
     fig = stick_figure(pose, [name for name, _, _ in pair], loads=loads)
     fig.savefig(path, dpi=100)
+
+
+def _cluster(workers: int | None, scheduler: str | None):
+    """A dask client for ``--workers`` (a local cluster of processes) or ``--scheduler``; else nothing."""
+    if workers and scheduler:
+        raise click.UsageError("give --workers or --scheduler, not both")
+    if not workers and not scheduler:
+        return contextlib.nullcontext()
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler)
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    return Client(cluster)
+
+
+def _run(what: str, call):
+    try:
+        return call()
+    except (ValueError, MemoryError, ImportError) as err:
+        raise click.ClickException(f"{what}: {err}") from None
+
+
+_spec = click.argument("spec", type=click.Path(exists=True, dir_okay=False))
+_workers = click.option("--workers", type=click.IntRange(1), help="Run on a local dask cluster of N processes.")
+_scheduler = click.option("--scheduler", metavar="ADDRESS", help="Run on the dask scheduler at ADDRESS.")
+_chunk = click.option(
+    "--chunk-size", type=click.IntRange(1), help="Elements per chunk (default: the store's, or 1000)."
+)
+_quiet = click.option("--no-progress", is_flag=True, help="No progress bar.")
+
+
+@main.command(name="sweep")
+@_spec
+@click.option("-o", "--output", required=True, type=click.Path(), help="Store: a zarr directory or a .nc file.")
+@_workers
+@_scheduler
+@_chunk
+@_quiet
+def sweep_command(spec, output, workers, scheduler, chunk_size, no_progress) -> None:
+    """Evaluate a sweep SPEC (TOML) into a store; run it again to resume an interrupted sweep."""
+    with _cluster(workers, scheduler) as client:
+        _run("sweep", lambda: sweep(spec, output, chunk_size, not no_progress, client))
+    click.echo(summary(output))
+
+
+@main.command(name="sensitivity")
+@_spec
+@click.option("-o", "--output", required=True, type=click.Path(), help="Result: a .nc file or a zarr directory.")
+@click.option("--store", type=click.Path(), help="Stream the sweep to this store (resumable).")
+@click.option(
+    "--unsolved",
+    type=click.Choice(UNSOLVED),
+    default="refuse",
+    show_default=True,
+    help="Unsolved or infeasible elements: refuse, drop their design blocks, or impute the mean.",
+)
+@_workers
+@_scheduler
+@_chunk
+@_quiet
+def sensitivity_command(spec, output, store, unsolved, workers, scheduler, chunk_size, no_progress) -> None:
+    """Sensitivity indices of a SPEC (TOML; method sobol, morris or one_at_a_time), ranked per output."""
+    if Path(output).exists():
+        raise click.ClickException(f"{output} exists; choose another path")
+    with _cluster(workers, scheduler) as client:
+        result = _run(
+            "sensitivity", lambda: sensitivity(spec, store, chunk_size, not no_progress, client, None, unsolved)
+        )
+    if Store(output).netcdf:
+        result.to_netcdf(output)
+    else:
+        result.to_zarr(output, mode="w-", zarr_format=2)
+    click.echo(summary(output))
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True))
+def show(path) -> None:
+    """A readable summary of a sweep store or a sensitivity result."""
+    click.echo(_run("show", lambda: summary(path)))
+
+
+def summary(path: str | Path) -> str:
+    """What a store or result holds: a sensitivity result's parameters ranked per output, or a
+    sweep's design, completion and output ranges over its solved, feasible elements."""
+    target = Store(path)
+    ds = xr.open_dataset(path) if target.netcdf else xr.open_zarr(path)
+    if "sensitivity_method" in ds.attrs:
+        return _ranking(ds)
+    if "kinechain_spec" not in ds.attrs:
+        raise ValueError(f"{path} is not a kinechain sweep store or sensitivity result")
+    done = np.asarray(ds[LEDGER].values) == 1
+    ds = ds.drop_vars(LEDGER)
+    sizes = ", ".join(f"{d}={n}" for d, n in ds.sizes.items() if d not in ("muscle", "coordinate"))
+    lines = [
+        f"{ds.attrs['title']}: {ds.attrs['elements']:,} elements ({sizes})",
+        f"chunks written: {int(done.sum())} of {done.size}"
+        + ("" if done.all() else " (run the sweep again to finish)"),
+    ]
+    solved = None
+    if "converged" in ds:
+        converged, feasible = ds["converged"].values, ds["feasible"].values
+        solved = converged & feasible
+        lines.append(f"converged: {int(converged.sum()):,}; converged and feasible: {int(solved.sum()):,}")
+    rows = []
+    for name, var in ds.data_vars.items():
+        if name in ("converged", "feasible") or var.ndim != len(solved.shape if solved is not None else var.shape):
+            continue
+        values = var.values[solved] if solved is not None else var.values.ravel()
+        values = values[np.isfinite(values)]
+        if values.size:
+            rows.append((name, var.attrs.get("units", ""), values.min(), values.mean(), values.max()))
+    lines.append(_table("Outputs over solved, feasible elements", ("output", "units", "min", "mean", "max"), rows))
+    return "\n".join(lines)
+
+
+def _ranking(ds: xr.Dataset) -> str:
+    method, by = ds.attrs["sensitivity_method"], ds.attrs["ranked_by"]
+    columns = {
+        "sobol": ("ST", "ST_conf", "S1", "S1_conf"),
+        "morris": ("mu_star", "mu_star_conf", "sigma"),
+        "one_at_a_time": ("low", "high", "swing"),
+    }[method]
+    counts = ", ".join(f"{k.removesuffix('_elements')} {ds.attrs[k]}" for k in ds.attrs if k.endswith("_elements"))
+    out = [f"{ds.attrs.get('title', 'sensitivity')}, ranked by {by} ({counts})", ""]
+    for output in ds["output"].values:
+        sel = ds.sel(output=output)
+        order = np.argsort(sel["rank"].values)
+        rows = [
+            (int(sel["rank"].values[i]), str(sel["parameter"].values[i]), *(float(sel[c].values[i]) for c in columns))
+            for i in order
+        ]
+        out.append(_table(f"{output}", ("rank", "parameter", *columns), rows))
+    return "\n".join(out)

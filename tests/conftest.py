@@ -36,3 +36,15 @@ def pytest_configure(config):
     # CI sets this: the tests must exercise the installed package, not ./kinechain.
     if os.environ.get("KINECHAIN_TEST_INSTALLED") and Path(kc.__file__).resolve().parent == SOURCE_TREE / "kinechain":
         raise pytest.UsageError(f"kinechain was imported from the source tree ({kc.__file__}), not the installed one")
+
+
+@pytest.fixture(scope="session")
+def client():
+    """A dask cluster of two worker processes on the loopback interface."""
+    from dask.distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(processes=True, n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as c,
+        Client(c) as client,
+    ):
+        yield client

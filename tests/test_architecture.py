@@ -27,8 +27,18 @@ LAYERS = (
     ("kinechain.study",),
     ("kinechain.cli", "kinechain.plot", "kinechain.explore", "kinechain"),
 )
-#: Imports allowed inside functions: optional extras only (``plot`` needs matplotlib).
-OPTIONAL = ("kinechain.plot",)
+#: Imports allowed inside functions: optional extras only (``plot`` needs matplotlib; the ``sweep``
+#: extra's packages).
+OPTIONAL = (
+    "kinechain.plot",
+    "SALib.analyze",
+    "SALib.sample",
+    "dask.array",
+    "dask.distributed",
+    "netCDF4",
+    "tqdm.auto",
+    "zarr",
+)
 
 
 def _layer(module: str) -> int:
