@@ -258,7 +258,10 @@ def sensitivity_command(spec, output, store, unsolved, workers, scheduler, chunk
         raise click.ClickException(f"{output} exists; choose another path")
     with _cluster(workers, scheduler) as client:
         result = _run(
-            "sensitivity", lambda: sensitivity(spec, store, chunk_size, not no_progress, client, None, unsolved)
+            "sensitivity",
+            lambda: sensitivity(
+                spec, unsolved=unsolved, store=store, chunk_size=chunk_size, progress=not no_progress, client=client
+            ),
         )
     if Store(output).netcdf:
         result.to_netcdf(output)

@@ -41,27 +41,20 @@ RESAMPLES, CONFIDENCE = 100, 0.95
 RANKED_BY = {"sobol": "ST", "morris": "mu_star", "one_at_a_time": "abs_swing"}
 
 
-def sensitivity(
-    spec: Spec | Mapping | str | Path,
-    store: str | Path | None = None,
-    chunk_size: int | None = None,
-    progress: bool = True,
-    client=None,
-    function: ModelFunction | None = None,
-    unsolved: str = "refuse",
-) -> xr.Dataset:
+def sensitivity(spec: Spec | Mapping | str | Path, *, unsolved: str = "refuse", **options) -> xr.Dataset:
     """Sensitivity indices of a spec's outputs to its parameters.
 
     Parameters
     ----------
     spec : Spec, mapping or path of a TOML file
         Method ``sobol``, ``morris`` or ``one_at_a_time`` (:mod:`kinechain.study.spec`).
-    store, chunk_size, progress, client, function
-        As in :func:`kinechain.sweep`: the design's elements can stream to a store, resume, and
-        run on a dask cluster.
     unsolved : {"refuse", "drop", "impute"}
         What to do with elements that did not converge or are infeasible (a function's: not
         finite).
+    **options
+        ``store``, ``chunk_size``, ``progress``, ``client``, ``function``: passed to
+        :func:`kinechain.sweep`, so that the design's elements can stream to a store, resume, and
+        run on a dask cluster.
 
     Returns
     -------
@@ -77,13 +70,12 @@ def sensitivity(
         For another method, an output that is not a scalar per element, or unsolved elements
         with ``unsolved="refuse"`` (saying how many).
     """
-    spec = load_spec(spec, declared=function is None)
+    spec = load_spec(spec, declared=options.get("function") is None)
     if spec.method not in METHODS:
         raise ValueError(f"sensitivity analyses methods {list(METHODS)}; the spec's method is {spec.method!r}")
     if unsolved not in UNSOLVED:
         raise ValueError(f"unsolved must be one of {list(UNSOLVED)}; got {unsolved!r}")
-    ds = sweep(spec, store, chunk_size, progress, client, function)
-    return analyse(spec, ds, unsolved)
+    return analyse(spec, sweep(spec, **options), unsolved)
 
 
 def analyse(spec: Spec, ds: xr.Dataset, unsolved: str = "refuse") -> xr.Dataset:
