@@ -318,7 +318,9 @@ def _build(subject: Subject, hip_centre: str) -> Model:
         p=p,
         midtarsal_axis=MappingProxyType(
             {
-                side: mirror(np.asarray(d["calcn"]["midtarsal_axis"]))
+                # the file's components are rounded to 5 decimals: made unit again, so that a rotation
+                # about the axis is measured in radians
+                side: mirror(np.asarray(d["calcn"]["midtarsal_axis"]) / np.linalg.norm(d["calcn"]["midtarsal_axis"]))
                 for side, mirror in (("r", np.asarray), ("l", _mirror))
             }
         ),

@@ -148,9 +148,10 @@ def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, n
     heel[1] = toe[1] = 0.0
     length = np.linalg.norm(toe - heel)
     pitch = np.arcsin(np.clip(getattr(cond, f"heel_lift_{side}") / 1000.0 / length, 0.0, 1.0))
-    lift = Rotation.from_rotvec(np.outer(-pitch, [0.0, 0.0, 1.0]))  # heel up: toes-down pitch
-    lateral = 1.0 if side == "r" else -1.0  # +z is lateral on the right
     axis = (toe - heel) / length
+    # heel up: a toes-down pitch about the horizontal line through the toe across the foot
+    lift = Rotation.from_rotvec(np.outer(-pitch, np.cross(axis, [0.0, 1.0, 0.0])))
+    lateral = 1.0 if side == "r" else -1.0  # +z is lateral on the right
     tilt = Rotation.from_rotvec(np.outer(-lateral * np.radians(getattr(cond, f"foot_wedge_{side}")), axis))
     centre = 0.5 * (heel + toe)
     lifted = toe + lift.apply(mid - toe)
