@@ -38,7 +38,8 @@ class Loads:
     (trailing ``muscle`` or ``coordinate`` axis where declared); :meth:`to_dataset` labels them.
     Units, signs and frames are in the declaration; in short: compression (N) positive when the
     disc is pressed; ``shear_ap`` (N) positive when the upper body is pushed anteriorly;
-    ``shear_lateral`` (N) positive to the right; ``torsion_moment`` (N·m) positive turning the
+    ``shear_lateral`` (N) positive to the right; ``flexion_moment`` and ``lateral_bending_moment``
+    (N·m) positive flexing and bending the upper body to the right; ``torsion_moment`` (N·m) positive turning the
     upper body to the left; joint moments are net internal moments on the coordinate axes.
 
     Attributes
@@ -117,7 +118,10 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
         out[f"{level}_compression"] = local[:, 1]
         out[f"{level}_shear_ap"] = -local[:, 0]
         out[f"{level}_shear_lateral"] = -local[:, 2]
+        # the moment the level exerts on the upper body, in the disc frame (X anterior, Y normal, Z right)
         out[f"{level}_torsion_moment"] = np.einsum("ni,ni->n", moment, disc[:, :, 1])
+        out[f"{level}_flexion_moment"] = -np.einsum("ni,ni->n", moment, disc[:, :, 2])
+        out[f"{level}_lateral_bending_moment"] = np.einsum("ni,ni->n", moment, disc[:, :, 0])
 
     for side in "rl":
         for joint, body in (("hip", f"femur_{side}"), ("knee", f"tibia_{side}")):

@@ -263,6 +263,18 @@ LOAD_OUTPUTS = _table(
                 f"{text} net axial moment about the endplate normal",
                 "turning the upper body left",
             ),
+            Variable(
+                f"{lvl}_flexion_moment",
+                "N m",
+                f"{text} net sagittal moment on the upper body, about the disc frame's lateral axis",
+                "flexing the upper body",
+            ),
+            Variable(
+                f"{lvl}_lateral_bending_moment",
+                "N m",
+                f"{text} net frontal moment on the upper body, about the disc frame's anterior axis",
+                "bending the upper body to the right",
+            ),
         ]
         for lvl, text in _LEVELS.items()
     ),

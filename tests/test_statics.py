@@ -10,6 +10,7 @@ from strategies import paired, postures
 import kinechain as kc
 from kinechain.body.anthropometry import GRAVITY
 from kinechain.body.chain import body_frames
+from kinechain.body.topology import BODIES
 from kinechain.mechanics.external import (
     external_loads,
     ground_reaction,
@@ -135,15 +136,22 @@ def test_symmetric_double_stance_has_no_torsion_or_lateral_shear(model):
     pose = kc.propagate(model, knee_valgus_r=valgus, knee_valgus_l=valgus, femoral_ir_r=rotation, femoral_ir_l=rotation)
     loads = kc.statics(pose)
     for level in ("l5s1", "l4l5"):
-        np.testing.assert_allclose(loads[f"{level}_torsion_moment"], 0.0, atol=1e-6)
-        np.testing.assert_allclose(loads[f"{level}_shear_lateral"], 0.0, atol=1e-6)
+        for q in ("torsion_moment", "lateral_bending_moment", "shear_lateral"):
+            np.testing.assert_allclose(loads[f"{level}_{q}"], 0.0, atol=1e-6, err_msg=q)
 
 
 def test_mirrored_inputs_mirror_lateral_and_axial_loads(model):
     a = kc.statics(kc.propagate(model, knee_valgus_r=9.0, knee_valgus_l=2.0, femoral_ir_r=6.0, femoral_ir_l=-1.0))
     b = kc.statics(kc.propagate(model, knee_valgus_r=2.0, knee_valgus_l=9.0, femoral_ir_r=-1.0, femoral_ir_l=6.0))
     for level in ("l5s1", "l4l5"):
-        for q, sign in (("compression", 1), ("shear_ap", 1), ("shear_lateral", -1), ("torsion_moment", -1)):
+        for q, sign in (
+            ("compression", 1),
+            ("shear_ap", 1),
+            ("shear_lateral", -1),
+            ("torsion_moment", -1),
+            ("flexion_moment", 1),
+            ("lateral_bending_moment", -1),
+        ):
             np.testing.assert_allclose(b[f"{level}_{q}"], sign * a[f"{level}_{q}"], rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(a["hip_contact_force_r"], b["hip_contact_force_l"], rtol=1e-6)
 
@@ -151,6 +159,8 @@ def test_mirrored_inputs_mirror_lateral_and_axial_loads(model):
 def test_compression_rises_with_trunk_flexion_and_load(model):
     bend = kc.statics(kc.propagate(model, task="forward_bend", trunk_flexion=[0.0, 15.0, 30.0, 45.0, 60.0]))
     assert np.all(np.diff(bend["l5s1_compression"]) > 0)
+    # gravity flexes the inclined trunk: what holds it is an extending (negative) moment that grows
+    assert np.all(bend["l5s1_flexion_moment"][1:] < 0) and np.all(np.diff(bend["l5s1_flexion_moment"]) < 0)
     lift = kc.statics(
         kc.propagate(model, task="lift", trunk_flexion=45.0, load_mass=[0.0, 5.0, 10.0, 20.0], load_distance=0.4),
     )
@@ -224,3 +234,28 @@ def test_force_sharing_of_model_problems_matches_the_exact_solver(model, monkeyp
         held = np.abs(ref_r).max() <= sharing.RESERVE_LIMIT
         np.testing.assert_allclose(act[i], ref_a, atol=1e-6 if held else 1e-4)
         np.testing.assert_allclose(reserve[i], ref_r, atol=1e-7 * (1 + np.abs(tau[i]).max()))
+
+
+def test_disc_moments_balance_the_weight_above_the_level(model):
+    """Top-down: the level's moment on the upper body equals minus the moment of everything above
+    it (trunk weight, hand load) about the joint centre, and its disc-frame parts recompose it."""
+    pose = kc.propagate(model, task="lift", trunk_flexion=[10.0, 40.0], load_mass=8.0, load_distance=0.35)
+    loads = kc.statics(pose)
+    frames = pose.frames
+    weights = external_loads(model, frames, pose.conditions.load_mass, pose.conditions.load_distance)
+    for level, vertebra, disc_body in (("l5s1", "L5", "sacrum"), ("l4l5", "L4", "L5")):
+        centre = frames.origins[:, BODIES.index(vertebra)]
+        above = np.isin(
+            weights.body, [BODIES.index(b) for b in BODIES[BODIES.index(vertebra) : BODIES.index("L1") + 1]]
+        )
+        external = np.cross(weights.point[:, above] - centre[:, None], weights.force[:, above]).sum(axis=1)
+        disc = frames.rotations[:, BODIES.index(disc_body)]
+        parts = np.stack(
+            [
+                loads[f"{level}_lateral_bending_moment"],
+                loads[f"{level}_torsion_moment"],
+                -loads[f"{level}_flexion_moment"],
+            ],
+            axis=1,
+        )
+        np.testing.assert_allclose(np.einsum("nij,nj->ni", disc, parts), -external, atol=1e-9)
