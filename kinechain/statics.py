@@ -147,7 +147,7 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
     for name, value in out.items():
         if value.dtype.kind == "f":
             out[name] = np.where(bad.reshape((-1,) + (1,) * (value.ndim - 1)), np.nan, value)
-    return Loads(pose, out, sum(sharing.grf.force.values()))
+    return Loads(pose, out, np.where(bad[:, None], np.nan, sum(sharing.grf.force.values())))
 
 
 def _cop_under_foot(model, frames: Frames, cop: np.ndarray, side: str) -> np.ndarray:

@@ -58,6 +58,7 @@ def with_parameters(spec, **parameters):
         ({"parameters": {"strength.gluteus": {"values": [1.0]}}}, "strength.gluteus_medius_r"),
         ({"parameters": {"knee_valgus_r": {"values": [0.0, 60.0]}}}, "outside the declared range [-15, 15]"),
         ({"parameters": {"tightness.tfl": {"values": [0.9]}}}, "tightness.tfl = 0.9 is outside the declared range"),
+        ({"parameters": {"knee_valgus_r": {"values": ["abc"]}}}, "knee_valgus_r must be a number within [-15, 15]"),
         ({"outputs": ["l5s1_compresion"]}, "unknown output 'l5s1_compresion'; known"),
         ({"method": "sobolev"}, "unknown method 'sobolev'"),
         ({"method": "sobol", "samples": 12, "parameters": SAMPLED["parameters"]}, "power of 2"),

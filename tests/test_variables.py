@@ -99,3 +99,4 @@ def test_unsolved_elements_have_no_loads(model, monkeypatch):
     loads = kc.statics(pose)
     assert np.isfinite(loads["l5s1_compression"][0]) and np.isnan(loads["l5s1_compression"][1])
     assert np.isnan(loads["muscle_force"][1]).all() and not loads["feasible"][1]
+    assert np.isfinite(loads.ground_reaction_force[0]).all() and np.isnan(loads.ground_reaction_force[1]).all()

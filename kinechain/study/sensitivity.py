@@ -85,11 +85,15 @@ def analyse(spec: Spec, ds: xr.Dataset, unsolved: str = "refuse") -> xr.Dataset:
             raise ValueError(f"output {name!r} has dimensions {ds[name].dims}; sensitivity needs one value per element")
     y = np.stack([np.asarray(ds[name].values, dtype=float) for name in spec.outputs])  # (outputs, n)
     bad = ~np.isfinite(y).all(axis=0)
-    counts = {"not_finite": int(bad.sum())}
+    counts = {}
     if spec.declared:
         converged, feasible = np.asarray(ds["converged"].values), np.asarray(ds["feasible"].values)
         counts = {"unconverged": int((~converged).sum()), "infeasible": int((converged & ~feasible).sum())}
+        bad &= converged & feasible  # not finite although solved and feasible
+        counts["not_finite"] = int(bad.sum())
         bad |= ~(converged & feasible)
+    else:
+        counts["not_finite"] = int(bad.sum())
     n, k = y.shape[1], len(spec.parameters)
     title = f"kinechain sensitivity: {spec.method}" + (f", {spec.task}" if spec.declared else "")
     attrs = {**ds.attrs, "title": title, "sensitivity_method": spec.method, "unsolved": unsolved, "elements": n}

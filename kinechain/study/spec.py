@@ -349,7 +349,9 @@ def _check_value(name: str, variable: Variable | None, value: object):
         return float(value)
     lo, hi = variable.range
     units = "" if variable.units == "1" else f" {variable.units}"
-    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a number within [{lo:g}, {hi:g}]{units}; got {value!r}")
+    if not lo <= value <= hi:
         raise ValueError(f"{name} = {value!r} is outside the declared range [{lo:g}, {hi:g}]{units}")
     return float(value)
 
