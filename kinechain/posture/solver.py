@@ -253,13 +253,13 @@ def _solve_chunk(cond: Conditions) -> Pose:
     problem, q, lam, c, frames = within_range(problem, np.zeros_like(q0), q0)
     scale = model.subject.segments["thigh"].length
     # not solved without the deficit: start again from neutral, without a deficit
-    lost = ~(np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < TOLERANCE * scale))
+    lost = ~_solved(q, c, scale)
     q[lost] = q0[lost]
     deficit = holding_deficit(cond, body_frames(model.p, q) if lost.any() else frames)
     deficit[lost] = 0.0
     problem, q, lam, c, frames = within_range(problem, deficit, q)
 
-    converged = np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < TOLERANCE * scale)
+    converged = _solved(q, c, scale)
     reason = np.where(converged, "", "constraints not satisfied (the prescribed inputs are not reachable)")
     over = _beyond_range(q)
     for i in np.flatnonzero(over.any(axis=0)):
@@ -278,18 +278,20 @@ def _solve_chunk(cond: Conditions) -> Pose:
     return Pose(cond, q, frames, angles, converged, reason, lam, deficit, limit, problem.limits, problem.released)
 
 
-def _bounds() -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper limits (rad) of every coordinate; infinite for the translations."""
-    lo = np.array([-np.inf if c in TRANSLATIONS else np.radians(COORDINATE_RANGES[c][0]) for c in COORDINATES])
-    hi = np.array([np.inf if c in TRANSLATIONS else np.radians(COORDINATE_RANGES[c][1]) for c in COORDINATES])
-    return lo, hi
+#: Lower and upper limits (rad) of every coordinate; infinite for the translations.
+LOWER = np.array([-np.inf if c in TRANSLATIONS else np.radians(COORDINATE_RANGES[c][0]) for c in COORDINATES])
+UPPER = np.array([np.inf if c in TRANSLATIONS else np.radians(COORDINATE_RANGES[c][1]) for c in COORDINATES])
+
+
+def _solved(q: np.ndarray, c: np.ndarray, scale: float) -> np.ndarray:
+    """Which elements (n,) reached finite coordinates with every constraint met to the tolerance."""
+    return np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < TOLERANCE * scale)
 
 
 def _beyond_range(q: np.ndarray) -> np.ndarray:
     """Which coordinates (n, 25) pass a limit of their range by more than :data:`RANGE_SLACK`."""
-    lo, hi = _bounds()
     slack = np.radians(RANGE_SLACK)
-    return (q < lo - slack) | (q > hi + slack)
+    return (q < LOWER - slack) | (q > UPPER + slack)
 
 
 def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
@@ -309,13 +311,12 @@ def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
     q, multipliers, residuals, frames
         At the solution.
     """
-    lo, hi = _bounds()
     scale = problem.cond.model.subject.segments["thigh"].length
     todo = None
     for _ in range(ACTIVE_SET_ROUNDS):
         q, lam, c, _, frames = minimize(problem, linear, q, todo)
         # limits are read only at solved postures: an iterate that missed its constraints says nothing
-        solved = np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < TOLERANCE * scale)
+        solved = _solved(q, c, scale)
         over = _beyond_range(q) & np.isnan(problem.limits) & solved[:, None]
         changed = over.any(axis=1)
         if not changed.any():
@@ -326,13 +327,13 @@ def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
             problem = replace(problem, limits=limits)
             todo = np.flatnonzero(release.any(axis=1))
             continue
-        held = np.where(q > hi, hi, lo)
+        held = np.where(q > UPPER, UPPER, LOWER)
         limits = np.where(over, held, problem.limits)
         released = problem.released.copy()
         for k, name in enumerate(problem.targets):
             released[:, k] |= (over & _aligned(frames, name)).any(axis=1)
         problem = replace(problem, limits=limits, released=released)
-        q = np.clip(q, lo, hi)
+        q = np.clip(q, LOWER, UPPER)
         todo = np.flatnonzero(changed)
     return problem, q, lam, c, frames
 
@@ -358,10 +359,9 @@ def _pulled_inside(problem: Problem, lam: np.ndarray) -> np.ndarray:
     out = np.zeros(problem.limits.shape, dtype=bool)
     if limited.size == 0:
         return out
-    _, hi = _bounds()
     mult = lam[:, lam.shape[1] - limited.size :]
     held = problem.limits[:, limited]
-    upper = np.isclose(held, hi[limited])
+    upper = np.isclose(held, UPPER[limited])
     # at an upper limit the energy pushes the joint up (multiplier > 0); at a lower limit, down
     wrong = np.where(upper, mult < -MULTIPLIER_SLACK, mult > MULTIPLIER_SLACK) & ~np.isnan(held)
     out[:, limited] = wrong
