@@ -232,3 +232,19 @@ def test_chunked_solve_equals_one_batch(model, monkeypatch):
         np.testing.assert_allclose(chunked[name], whole[name], atol=1e-10)
     ratios = kc.coupling(chunked, inputs=["knee_valgus_r"], outputs=["lumbar_torsion"])
     assert ratios.shape == (7, 1, 1)
+
+
+def test_a_singular_element_does_not_change_its_batch_neighbours():
+    """Chunking must not change results: regularizing one element's dependent constraints leaves
+    every other element's KKT solution exactly as if solved alone."""
+    from kinechain.posture import kkt
+
+    rng = np.random.default_rng(0)
+    hessian = np.stack([2.0 * np.eye(25)] * 3)
+    jac = rng.normal(size=(3, 3, 25))
+    jac[1, 2] = jac[1, 1]  # element 1: two identical constraint rows
+    rhs = rng.normal(size=(3, 28, 2))
+    together = kkt.kkt_solve(hessian, jac, rhs)
+    for i in (0, 2):
+        np.testing.assert_array_equal(together[i], kkt.kkt_solve(hessian[i : i + 1], jac[i : i + 1], rhs[i : i + 1])[0])
+    assert np.isfinite(together[1]).all()

@@ -284,9 +284,11 @@ def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: n
         return np.linalg.solve(kkt, rhs)
     except np.linalg.LinAlgError:
         # dependent constraints in some element (for instance a joint held at a limit that the
-        # task's constraints also fix): regularize the multiplier block; such an element then
-        # misses its constraints and is reported as not converged
-        kkt[:, rows, rows] -= SINGULAR_REGULARIZATION
+        # task's constraints also fix): regularize that element's multiplier block only, so that
+        # no other element's result depends on it; the element then misses its constraints and
+        # is reported as not converged
+        singular = np.linalg.slogdet(kkt)[0] == 0
+        kkt[np.ix_(singular, rows, rows)] -= SINGULAR_REGULARIZATION * np.eye(m)
         return np.linalg.solve(kkt, rhs)
 
 
