@@ -51,7 +51,7 @@ LABEL_WIDTH = 50
 FORCE_SCALE = 0.35
 
 
-def _chains(model) -> list[tuple[str, ...]]:
+def _chains() -> list[tuple[str, ...]]:
     """Landmark polylines of the stick figure: feet, shanks, thighs, pelvis, lumbar levels."""
     legs = [
         (f"hip_centre_{s}", f"knee_centre_{s}", f"ankle_centre_{s}", f"heel_{s}", f"toe_{s}", f"ankle_centre_{s}")
@@ -118,7 +118,7 @@ def _stick_geometry(pose: Pose) -> dict[str, np.ndarray]:
     marks = landmark_positions(model, frames)
     gap = np.full((pose.batch.n, 1, 3), np.nan)
     pieces = []
-    for chain in _chains(model):
+    for chain in _chains():
         pieces += [np.stack([marks[m] for m in chain], axis=1), gap]
     top = marks["t12l1_disc_centre"]
     thorax = top + frames.axis("L1", 1) * model.subject.segments["upper_trunk"].length

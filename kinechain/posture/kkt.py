@@ -20,14 +20,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from .._data import read_toml
 from ..body.chain import Frames, body_frames
 from ..body.topology import BODIES, COORDINATES
 from ..mechanics.clinical import clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import path_geometry
 from .conditions import Conditions
-from .energy import stiffness
+from .energy import stiffness, stiffness_data
 
 #: Constraint tolerance as a fraction of the thigh length.
 TOLERANCE = 1e-9
@@ -38,7 +37,7 @@ MAX_ITERATIONS = 100
 MAX_STEP = 0.25
 #: Stiffness of the rearfoot's rotation on the forefoot about the midtarsal axis (N·m/rad),
 #: ``data/stiffness.toml`` (assumed there, with the reason).
-MIDTARSAL_STIFFNESS = float(read_toml("stiffness.toml")["foot"]["midtarsal"])
+MIDTARSAL_STIFFNESS = float(stiffness_data()["foot"]["midtarsal"])
 #: Regularization of the multiplier block when some element's constraints are dependent.
 SINGULAR_REGULARIZATION = 1e-10
 #: Below this rotation angle (rad) the SO(3) log-map Jacobian takes its series limit.
