@@ -16,7 +16,7 @@ from .mechanics.kinematics import forward_kinematics
 from .posture import Pose, propagate
 from .statics import Loads, statics
 from .study.sensitivity import UNSOLVED, sensitivity
-from .study.store import LEDGER, Store
+from .study.store import Store
 from .study.sweep import sweep
 from .variables import INPUTS, OUTPUTS, SEXES, SUBJECT_PARAMETERS, TASK_PARAMETERS
 
@@ -281,13 +281,13 @@ def summary(path: str | Path) -> str:
     """What a store or result holds: a sensitivity result's parameters ranked per output, or a
     sweep's design, completion and output ranges over its solved, feasible elements."""
     target = Store(path)
-    ds = xr.open_dataset(path) if target.netcdf else xr.open_zarr(path)
-    if "sensitivity_method" in ds.attrs:
-        return _ranking(ds)
-    if "kinechain_spec" not in ds.attrs:
+    attrs = target.attrs()
+    if "sensitivity_method" in attrs:
+        return _ranking(xr.open_dataset(path) if target.netcdf else xr.open_zarr(path))
+    if "kinechain_spec" not in attrs:
         raise ValueError(f"{path} is not a kinechain sweep store or sensitivity result")
-    done = np.asarray(ds[LEDGER].values) == 1
-    ds = ds.drop_vars(LEDGER)
+    done = target.finished()
+    ds = target.open()
     sizes = ", ".join(f"{d}={n}" for d, n in ds.sizes.items() if d not in ("muscle", "coordinate"))
     lines = [
         f"{ds.attrs['title']}: {ds.attrs['elements']:,} elements ({sizes})",
