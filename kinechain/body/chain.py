@@ -31,6 +31,15 @@ def _ancestors(body: int) -> tuple[int, ...]:
 
 #: Bodies on the path from the pelvis to each body (inclusive), as indices.
 ANCESTORS = tuple(_ancestors(b) for b in range(len(BODIES)))
+#: ``MOVED_BY[b, k]``: whether the joint of body ``k`` moves body ``b`` (``k`` is among its ancestors).
+MOVED_BY = np.array([[k in ANCESTORS[b] for k in range(len(BODIES))] for b in range(len(BODIES))])
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cross product over the last axis of broadcastable arrays (``np.cross`` without its set-up cost)."""
+    a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
+    b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
+    return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
 
 
 @dataclass(frozen=True)
@@ -94,10 +103,40 @@ class Frames:
                 continue
             arm = points - self.origins[:, k, None, :]
             axes = self.joint_axes[:, k, :, : len(cols)]  # (n, 3, c)
-            jac[..., list(cols)] += np.cross(np.moveaxis(axes, 1, 2)[:, None, :, :], arm[:, :, None, :]).transpose(
+            jac[..., list(cols)] += cross(np.moveaxis(axes, 1, 2)[:, None, :, :], arm[:, :, None, :]).transpose(
                 0, 1, 3, 2
             )
         jac[..., list(_TRANSLATION_COLUMNS)] += np.eye(3)
+        return jac
+
+    def weighted_point_jacobian(self, bodies: np.ndarray, points: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Jacobian (n, 3, n_coordinates) of ``Σⱼ wⱼ xⱼ`` for ground points ``xⱼ`` fixed in ``bodies[j]``.
+
+        One pass over the joints: a joint turning about axis ``a`` at ``o`` moves the weighted sum
+        by ``a × Σ wⱼ (xⱼ − o)`` over the points it carries (for example the centre of mass, with
+        the weights the segments' shares of the total weight).
+
+        Parameters
+        ----------
+        bodies : ndarray (m,) of int
+            Body index of each point.
+        points : ndarray (n, m, 3)
+            Ground positions of the points (m).
+        weights : ndarray (n, m)
+            Weight of each point (any unit; the Jacobian carries it).
+        """
+        n = points.shape[0]
+        jac = np.zeros((n, 3, len(COORDINATES)))
+        carried = MOVED_BY[np.asarray(bodies)]  # (m, n_bodies)
+        for k, cols in enumerate(JOINT_COLUMNS):
+            inside = carried[:, k]
+            if not cols or not inside.any():
+                continue
+            w = weights[:, inside]
+            arm = np.einsum("nm,nmi->ni", w, points[:, inside]) - w.sum(axis=1)[:, None] * self.origins[:, k]
+            axes = self.joint_axes[:, k, :, : len(cols)].transpose(0, 2, 1)  # (n, c, 3)
+            jac[..., list(cols)] += cross(axes, arm[:, None, :]).transpose(0, 2, 1)
+        jac[..., list(_TRANSLATION_COLUMNS)] += weights.sum(axis=1)[:, None, None] * np.eye(3)
         return jac
 
     def angular_jacobian(self, body: str) -> np.ndarray:

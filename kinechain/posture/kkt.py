@@ -210,11 +210,9 @@ def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.nd
     com = centre_of_mass(loads)
     weights = -loads.force[..., 1]
     total = weights.sum(axis=1)
-    jac = np.zeros((frames.origins.shape[0], 3, len(COORDINATES)))
     # every weight but the last is fixed in its body; the last is the hand load (external_loads)
-    for j, body in enumerate(loads.body[:-1]):
-        name = BODIES[body]
-        jac += (weights[:, j] / total)[:, None, None] * frames.point_jacobian(name, loads.point[:, j : j + 1])[:, 0]
+    share = weights / total[:, None]
+    jac = frames.weighted_point_jacobian(loads.body[:-1], loads.point[:, :-1], share[:, :-1])
     load_distance = np.broadcast_to(cond.load_distance, (frames.origins.shape[0],))
     jac += (weights[:, -1] / total)[:, None, None] * hand_load_jacobian(frames, load_distance)
     return com, jac
