@@ -23,6 +23,7 @@ import numpy as np
 
 import kinechain as kc
 from kinechain.body.topology import COORDINATES
+from kinechain.mechanics.external import centre_of_mass, external_loads
 from kinechain.mechanics.muscles import path_geometry
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -387,45 +388,139 @@ def _posture_rows() -> list[Row]:
 
 # --- hip contact force ----------------------------------------------------------------------------
 
+HIP_TASKS: tuple[tuple[str, dict, str, str], ...] = (
+    ("double_stance", {}, "a_double_stance", "double stance"),
+    ("single_stance_r", {}, "b_single_stance", "single-leg stance"),
+    ("single_leg_squat_r", {"knee_flexion": 60}, "c_single_leg_squat", "60° single-leg squat"),
+)
+#: The subject of the generic Rajagopal 2016 model (its mass in the model file; stature as in
+#: ``kinechain/data/skeleton.toml``), built on that model's own hip centres: the same geometry as
+#: the OpenSim static optimization in ``tests/data/opensim/rajagopal2016/``.
+SAME_GEOMETRY = {"subject": kc.Subject(75.337, 1.70, "male"), "hip_centre": "rajagopal2016"}
+
 
 @cache
-def hip_contact() -> dict[str, float]:
+def same_geometry_model() -> kc.Model:
+    return kc.Model.default(SAME_GEOMETRY["subject"], hip_centre=SAME_GEOMETRY["hip_centre"])
+
+
+@cache
+def hip_poses(geometry: str) -> dict[str, kc.Pose]:
+    """Solved postures of the hip tasks, default model (``"default"``) or the same geometry as OpenSim."""
+    m = model() if geometry == "default" else same_geometry_model()
+    return {task: kc.propagate(m, task=task, **kwargs) for task, kwargs, _, _ in HIP_TASKS}
+
+
+@cache
+def hip_statics(geometry: str) -> dict[str, kc.Loads]:
+    return {task: kc.statics(pose) for task, pose in hip_poses(geometry).items()}
+
+
+@cache
+def hip_contact(geometry: str = "default") -> dict[str, float]:
     """Right hip contact force (body weights) in double stance, single stance and the 60° squat."""
-    m = model()
-    weight = m.subject.weight
-    out = {}
-    for task, kwargs in (("double_stance", {}), ("single_stance_r", {}), ("single_leg_squat_r", {"knee_flexion": 60})):
-        out[task] = float(kc.statics(kc.propagate(m, task=task, **kwargs))["hip_contact_force_r"]) / weight
+    weight = (model() if geometry == "default" else same_geometry_model()).subject.weight
+    return {task: float(loads["hip_contact_force_r"]) / weight for task, loads in hip_statics(geometry).items()}
+
+
+@cache
+def opensim_hip_contact(model_name: str = "hamner2010") -> dict[tuple[str, str], float]:
+    """OpenSim 4.6 hip contact force (body weights): Hamner 2010 (``tests/data/opensim``) or
+    Rajagopal 2016 (``tests/data/opensim/rajagopal2016``)."""
+    folder = DATA / "opensim" / ("" if model_name == "hamner2010" else model_name)
+    with (folder / "hip_contact_opensim.csv").open() as f:
+        return {(r["task"], r["side"]): float(r["hip_contact_BW"]) for r in csv.DictReader(f)}
+
+
+@cache
+def opensim_details(model_name: str = "hamner2010") -> dict[str, dict[str, str]]:
+    """Per task, the ``key: value`` lines of the OpenSim run's ``details.txt`` (pose geometry, inverse
+    dynamics moments), and its weight (N) under ``"weight_N"``."""
+    folder = DATA / "opensim" / ("" if model_name == "hamner2010" else model_name)
+    out: dict[str, dict[str, str]] = {}
+    for block in (folder / "details.txt").read_text().split("### ")[1:]:
+        lines = block.splitlines()
+        out[lines[0].strip()] = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+    with (folder / "hip_contact_opensim.csv").open() as f:
+        mass = float(next(csv.DictReader(f))["model_mass_kg"])
+    for values in out.values():
+        values["weight_N"] = str(mass * 9.80665)
     return out
 
 
 @cache
-def opensim_hip_contact() -> dict[str, float]:
-    """OpenSim 4.6 hip contact force (body weights), Hamner 2010 model (``tests/data/opensim``)."""
-    with (DATA / "opensim" / "hip_contact_opensim.csv").open() as f:
-        return {(r["task"], r["side"]): float(r["hip_contact_BW"]) for r in csv.DictReader(f)}
+def opensim_muscle_forces(model_name: str = "hamner2010") -> dict[str, dict[str, float]]:
+    """Per task, each actuator's static-optimization force (N) (``muscle_forces.csv``)."""
+    folder = DATA / "opensim" / ("" if model_name == "hamner2010" else model_name)
+    out: dict[str, dict[str, float]] = {}
+    with (folder / "muscle_forces.csv").open() as f:
+        for r in csv.DictReader(f):
+            out.setdefault(r["task"], {})[r["actuator"]] = float(r["force_N"])
+    return out
+
+
+@cache
+def in_vivo_single_stance() -> np.ndarray:
+    """Plateau resultant hip contact force (body weights) in one-legged stance of the 10 subjects of
+    Bergmann et al. (2016) (``tests/data/hip_contact_in_vivo.csv``)."""
+    with (DATA / "hip_contact_in_vivo.csv").open() as f:
+        rows = [r for r in csv.DictReader(f) if r["activity"] == "one_legged_stance"]
+    return np.array([np.linalg.norm([float(r[f"f{a}_pBW"]) for a in "xyz"]) / 100 for r in rows])
+
+
+@cache
+def in_vivo_hip_width() -> np.ndarray:
+    """Distance between the two hip centres (mm) of the 10 subjects of Bergmann et al. (2016)
+    (``tests/data/hip_geometry_orthoload.csv``)."""
+    with (DATA / "hip_geometry_orthoload.csv").open() as f:
+        points = {
+            (r["subject"], r["landmark"]): np.array([float(r[f"{a}_mm"]) for a in "xyz"]) for r in csv.DictReader(f)
+        }
+    subjects = sorted({s for s, _ in points})
+    return np.array([np.linalg.norm(points[s, "HJC_R"] - points[s, "HJC_L"]) for s in subjects])
+
+
+def hip_width(m: kc.Model) -> float:
+    """Distance between the model's hip centres (mm) in neutral standing."""
+    frames = kc.forward_kinematics(m).frames
+    return 1000 * float(np.linalg.norm(frames.point("femur_r", np.zeros(3)) - frames.point("femur_l", np.zeros(3))))
+
+
+def _in_vivo_text() -> str:
+    f = in_vivo_single_stance()
+    return (
+        f"{f.mean():.2f} ± {f.std(ddof=1):.2f} BW, range {f.min():.2f}–{f.max():.2f}, plateau of one-legged stance in "
+        "10 subjects with instrumented implants (Bergmann et al. 2016; `tests/data/hip_contact_in_vivo.csv`)"
+    )
+
+
+def _double_stance_note() -> str:
+    theirs = float(opensim_details("rajagopal2016")["a_double_stance"]["ID_hip_flexion_r_moment"])
+    ours = float(hip_statics("same")["double_stance"]["hip_moment_flexion_r"])
+    return (
+        f"another pose: OpenSim's all-zero pose needs a hip flexion moment of {theirs:.1f} N·m, kinechain's {ours:.1f}"
+    )
 
 
 def _hip_rows() -> list[Row]:
-    ours = hip_contact()
-    ref = opensim_hip_contact()
+    ours, same = hip_contact(), hip_contact("same")
+    hamner, rajagopal = opensim_hip_contact("hamner2010"), opensim_hip_contact("rajagopal2016")
+    vivo = in_vivo_single_stance()
+    vivo_band = (float(vivo.min()), float(vivo.max()))
     rows = [
         Row(
             "hip_contact_single_stance_in_vivo",
             "Hip contact force, single-leg stance (body weights)",
-            "2.61 ± 0.29 BW, range 2.19–3.28 over 10 subjects with instrumented implants (Bergmann et al. 2016)",
+            _in_vivo_text(),
             (ours["single_stance_r"],),
             "BW",
-            (2.19, 3.28),
+            vivo_band,
             f"{ours['single_stance_r']:.2f} BW",
+            "hip centres wider than the generic model's; see the hip section",
         )
     ]
-    for task, theirs, label in (
-        ("double_stance", ("a_double_stance", "r"), "double stance"),
-        ("single_stance_r", ("b_single_stance", "r"), "single-leg stance"),
-        ("single_leg_squat_r", ("c_single_leg_squat", "r"), "60° single-leg squat"),
-    ):
-        value = ref[theirs]
+    for task, _, theirs, label in HIP_TASKS:
+        value = hamner[theirs, "r"]
         rows.append(
             Row(
                 f"hip_contact_{task}_opensim",
@@ -438,7 +533,142 @@ def _hip_rows() -> list[Row]:
                 f"{ours[task]:.2f} BW",
             )
         )
+    for task, _, theirs, label in HIP_TASKS:
+        value = rajagopal[theirs, "r"]
+        rows.append(
+            Row(
+                f"hip_contact_{task}_same_geometry",
+                f"Hip contact force, {label}, on the geometry of Rajagopal 2016 (its hip centres, 75.3 kg, "
+                "1.70 m) (body weights)",
+                f"{value:.2f} BW, OpenSim 4.6 static optimization on Rajagopal 2016, same cost (Σ a²) "
+                f"(`tests/data/opensim/rajagopal2016/`; the pose differs); criterion ± {POINT_CRITERION:.0%}",
+                (same[task],),
+                "BW",
+                _point_band(value),
+                f"{same[task]:.2f} BW",
+                _double_stance_note() if task == "double_stance" else "",
+            )
+        )
+    rows.append(
+        Row(
+            "hip_contact_single_stance_same_geometry_in_vivo",
+            "Hip contact force, single-leg stance, on the geometry of Rajagopal 2016 (body weights)",
+            "same in-vivo range as above",
+            (same["single_stance_r"],),
+            "BW",
+            vivo_band,
+            f"{same['single_stance_r']:.2f} BW",
+            "above the range, as OpenSim's static optimization on both models",
+        )
+    )
+    width = in_vivo_hip_width()
+    sd = width.std(ddof=1)
+    default_width, generic_width = hip_width(model()), hip_width(kc.Model.default(hip_centre="rajagopal2016"))
+    rows.append(
+        Row(
+            "hip_centre_distance",
+            "Distance between the hip centres (mm), default subject (1.75 m)",
+            f"{width.mean():.0f} ± {sd:.0f} mm (range {width.min():.0f}–{width.max():.0f}), the 10 subjects of "
+            "Bergmann et al. 2016, 1.62–1.81 m (`tests/data/hip_geometry_orthoload.csv`); band mean ± SD",
+            (default_width, generic_width),
+            "mm",
+            (float(width.mean() - sd), float(width.mean() + sd)),
+            f"{default_width:.0f} mm (default, Harrington et al. 2007 regression on the generic pelvis's ASIS); "
+            f'{generic_width:.0f} mm (`hip_centre="rajagopal2016"`, the generic model\'s own, scaled)',
+            "the regression gives wider hips than the subjects, the generic model narrower",
+        )
+    )
     return rows
+
+
+# --- hip diagnosis (docs/validation.md, hip section) ------------------------------------------------
+
+#: Muscle groups compared across the models: label → name prefixes (kinechain/Rajagopal, Hamner).
+HIP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("gluteus medius", ("glmed", "glut_med")),
+    ("gluteus minimus", ("glmin", "glut_min")),
+    ("iliacus + psoas", ("iliacus", "psoas")),
+    ("tensor fasciae latae", ("tfl",)),
+    ("rectus femoris + sartorius", ("recfem", "rect_fem", "sar")),
+    ("piriformis, gemelli, quadratus femoris", ("piri", "peri", "gem", "quadfem", "quad_fem")),
+    ("gluteus maximus", ("glmax", "glut_max")),
+    ("hamstrings (long heads)", ("semimem", "semiten", "bflh", "bifemlh")),
+    ("adductors, gracilis, pectineus", ("add", "grac", "pect")),
+)
+
+
+def _group_forces(forces: dict[str, float], weight: float) -> list[float]:
+    """Right-side force of each of :data:`HIP_GROUPS` (body weights)."""
+    return [
+        sum(f for name, f in forces.items() if name.endswith("_r") and name.startswith(prefixes)) / weight
+        for _, prefixes in HIP_GROUPS
+    ]
+
+
+def _kinechain_stance(geometry: str) -> list[float]:
+    """Hip width, hip–COM lateral distance, abduction and flexion moment per weight (mm), group
+    forces and contact (BW), right single-leg stance."""
+    m = model() if geometry == "default" else same_geometry_model()
+    pose, loads = hip_poses(geometry)["single_stance_r"], hip_statics(geometry)["single_stance_r"]
+    frames, weight = pose.frames, m.subject.weight
+    com = centre_of_mass(external_loads(m, frames))[0]
+    hip = frames.point("femur_r", np.zeros(3))[0]
+    forces = dict(zip(m.muscles.names, loads.values["muscle_force"][0], strict=True))
+    return [
+        hip_width(m),
+        1000 * (hip[2] - com[2]),
+        -1000 * float(loads["hip_moment_adduction_r"]) / weight,
+        1000 * float(loads["hip_moment_flexion_r"]) / weight,
+        *_group_forces(forces, weight),
+        float(loads["hip_contact_force_r"]) / weight,
+    ]
+
+
+def _opensim_stance(model_name: str) -> list[float]:
+    """As :func:`_kinechain_stance`, from the OpenSim run on ``model_name``."""
+    details = opensim_details(model_name)["b_single_stance"]
+    weight = float(details["weight_N"])
+
+    def point(key):
+        return np.array([float(v) for v in details[key].strip("[]").split(",")])
+
+    return [
+        1000 * (point("hip_r")[2] - point("hip_l")[2]),
+        1000 * (point("hip_r")[2] - point("com")[2]),
+        -1000 * float(details["ID_hip_adduction_r_moment"]) / weight,
+        1000 * float(details["ID_hip_flexion_r_moment"]) / weight,
+        *_group_forces(opensim_muscle_forces(model_name)["b_single_stance"], weight),
+        opensim_hip_contact(model_name)["b_single_stance", "r"],
+    ]
+
+
+def hip_diagnosis_table() -> str:
+    """The single-leg-stance comparison of the hip section of ``docs/validation.md``."""
+    labels = [
+        "distance between the hip centres (mm)",
+        "hip centre lateral to the whole-body centre of mass (mm)",
+        "hip abduction moment / body weight (mm)",
+        "hip flexion moment / body weight (mm)",
+        *(f"{label} (BW)" for label, _ in HIP_GROUPS),
+        "**hip contact force (BW)**",
+    ]
+    columns = [_kinechain_stance("default"), _kinechain_stance("same"), _opensim_stance("rajagopal2016")]
+    columns.append(_opensim_stance("hamner2010"))
+    width, vivo = in_vivo_hip_width(), in_vivo_single_stance()
+    in_vivo = {
+        0: f"{width.mean():.0f} ± {width.std(ddof=1):.0f}",
+        len(labels) - 1: f"{vivo.mean():.2f} ± {vivo.std(ddof=1):.2f}",
+    }
+    lines = [
+        "| right single-leg stance | kinechain default (70 kg, 1.75 m) | kinechain on the Rajagopal 2016 geometry "
+        "(75.3 kg, 1.70 m) | OpenSim SO, Rajagopal 2016 | OpenSim SO, Hamner 2010 | in vivo (Bergmann 2016) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for i, label in enumerate(labels):
+        digits = 0 if i < 4 else 2
+        cells = [_f(c[i], digits) for c in columns]
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {in_vivo.get(i, '—')} |")
+    return "\n".join(lines) + "\n"
 
 
 @cache
@@ -569,4 +799,5 @@ SECTIONS: dict[tuple[str, str], Callable[[], str]] = {
     ("docs/validation.md", "validation-table"): validation_table,
     ("docs/model.md", "coupling-table"): coupling_table,
     ("README.md", "comparison"): readme_comparison,
+    ("docs/validation.md", "hip-diagnosis"): hip_diagnosis_table,
 }

@@ -30,6 +30,11 @@ CLAIMS = {
     "hip_contact_double_stance_opensim": ((1.040,), 0.03, (False,)),
     "hip_contact_single_stance_r_opensim": ((4.760,), 0.05, (False,)),
     "hip_contact_single_leg_squat_r_opensim": ((4.260,), 0.05, (False,)),
+    "hip_contact_double_stance_same_geometry": ((0.751,), 0.03, (False,)),
+    "hip_contact_single_stance_r_same_geometry": ((3.543,), 0.05, (True,)),
+    "hip_contact_single_leg_squat_r_same_geometry": ((3.109,), 0.05, (True,)),
+    "hip_contact_single_stance_same_geometry_in_vivo": ((3.543,), 0.05, (False,)),
+    "hip_centre_distance": ((189.2, 159.1), 0.5, (False, False)),
 }
 
 #: Coupling table of docs/model.md: (column, output) → ratio (°/°), to within COUPLING_TOLERANCE.

@@ -5,6 +5,9 @@ computed with OpenSim Static Optimization (SO) + Joint Reaction analysis (JRA).
 
 Regenerates everything in this directory from the model file (path in HAMNER2010_OSIM):
     HAMNER2010_OSIM=path/to/FullBodyModel_Hamner2010_v2_0.osim python make_hip_contact.py
+and, with the same tasks and settings on the Rajagopal (2016) model (the muscle set and geometry
+kinechain is built from), everything in rajagopal2016/ (path in RAJAGOPAL2016_OSIM):
+    RAJAGOPAL2016_OSIM=path/to/Rajagopal2016.osim python make_hip_contact.py rajagopal2016
 
 Tasks (unscaled model, its own mass):
   a_double_stance     all coordinates 0; weight shared equally by both feet,
@@ -36,16 +39,42 @@ lumbar_extension + = extension.
 """
 import os
 import math
+import sys
+
 import numpy as np
 import opensim as osim
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-MODEL_FILE = os.environ.get('HAMNER2010_OSIM', 'FullBodyModel_Hamner2010_v2_0.osim')
+# Per model: file, output directory, the sign of knee flexion in its knee_angle coordinates, and
+# the coordinates coupled to each knee angle (Rajagopal's patellofemoral knee_angle_*_beta).
+MODELS = {
+    'hamner2010': dict(file=os.environ.get('HAMNER2010_OSIM', 'FullBodyModel_Hamner2010_v2_0.osim'),
+                       subdir='', knee_flexion_sign=-1, coupled_to_knee='', copy='Hamner2010_with_reserves.osim'),
+    'rajagopal2016': dict(file=os.environ.get('RAJAGOPAL2016_OSIM', 'Rajagopal2016.osim'),
+                          subdir='rajagopal2016', knee_flexion_sign=+1, coupled_to_knee='_beta',
+                          copy='Rajagopal2016_with_reserves.osim'),
+}
+MODEL = MODELS[sys.argv[1] if len(sys.argv) > 1 else 'hamner2010']
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), MODEL['subdir'])
+MODEL_FILE = MODEL['file']
 OUT_CSV = os.path.join(HERE, 'hip_contact_opensim.csv')
+
+
+def knees(**flexion_deg):
+    """Knee coordinates (rad) for knee flexion angles in degrees, in the model's sign, with any
+    coordinate coupled to the knee angle set equal to it."""
+    q = {}
+    for name, deg in flexion_deg.items():
+        q[name] = MODEL['knee_flexion_sign'] * deg * DEG
+        if MODEL['coupled_to_knee']:
+            q[name + MODEL['coupled_to_knee']] = q[name]
+    return q
+
+
 DEG = math.pi / 180.0
 T0, T1, NFRAMES = 0.0, 0.1, 11          # identical frames 0.00 ... 0.10 s
 RESERVE_OPT_FORCE = 1.0                 # N*m (rotations) or N (pelvis translations)
 
+os.makedirs(HERE, exist_ok=True)
 osim.Logger.setLevelString('info')
 # (OpenSim messages go to the console and to opensim.log)
 osim.Logger.addFileSink(os.path.join(HERE, 'opensim.log'))
@@ -166,7 +195,7 @@ def task_a(kin):
 
 
 def task_b(kin, literal=False):
-    q = {'hip_flexion_l': 30 * DEG, 'knee_angle_l': -60 * DEG}
+    q = {'hip_flexion_l': 30 * DEG, **knees(knee_angle_l=60)}
     if not literal:
         # solve right hip adduction so that COM z lies on the right foot axis
         def res(x):
@@ -184,7 +213,7 @@ def task_b(kin, literal=False):
 def task_c(kin, trunk_flex_deg=0.0):
     """trunk_flex_deg > 0: whole trunk+pelvis inclined forward via anterior pelvic
     tilt (pelvis_tilt = -trunk_flex_deg; lumbar stays 0)."""
-    q = {'knee_angle_r': -60 * DEG, 'hip_flexion_l': 30 * DEG, 'knee_angle_l': -90 * DEG}
+    q = {**knees(knee_angle_r=60), 'hip_flexion_l': 30 * DEG, **knees(knee_angle_l=90)}
     if trunk_flex_deg:
         q['pelvis_tilt'] = -trunk_flex_deg * DEG
         # keep the (muscle-less) arms hanging vertically in ground
@@ -340,7 +369,7 @@ def read_sto(path):
 
 # ----------------------------------------------------------------------------
 def main():
-    model_path = build_model_with_reserves(os.path.join(HERE, 'Hamner2010_with_reserves.osim'))
+    model_path = build_model_with_reserves(os.path.join(HERE, MODEL['copy']))
     kin = Kin()
     W = kin.mass * kin.g
     print(f'OpenSim {osim.GetVersion()}  model mass {kin.mass:.4f} kg  weight {W:.2f} N')
@@ -350,7 +379,7 @@ def main():
              ('b_single_stance_literal', lambda: task_b(kin, literal=True), ['hip_r']),
              ('c_single_leg_squat', lambda: task_c(kin), ['hip_r']),
              ('c_single_leg_squat_trunk20', lambda: task_c(kin, 20.0), ['hip_r'])]
-    rows, report = [], []
+    rows, report, forces = [], [], []
     for name, fn, joints in tasks:
         outdir = os.path.join(HERE, name); os.makedirs(outdir, exist_ok=True)
         q, loads, load_note = fn()
@@ -402,6 +431,8 @@ def main():
         lab_a, dat_a = read_sto(so_force.replace('_force.sto', '_activation.sto'))
         mus = [k for k, l in enumerate(lab_a) if l != 'time' and not l.startswith(('reserve_', 'residual_'))]
         act = {lab_a[k]: float(dat_a[:, k].mean()) for k in mus}
+        force = {l: float(dat_f[:, k].mean()) for k, l in enumerate(lab_f) if l != 'time'}
+        forces += [(name, m, force[m], a) for m, a in act.items() if m in force]
         top_act = sorted(act.items(), key=lambda kv: -kv[1])[:5]
 
         lab_j, dat_j = read_sto(jr_file)
@@ -422,6 +453,12 @@ def main():
         print(f'== {name}: ' + ', '.join(f'{r[1]}: {r[2]:.1f} N = {r[3]:.3f} BW'
                                          for r in rows if r[0] == name)
               + f'   max reserve {max_res:.3f} N*m, max |residual| {max_resid:.2e}')
+
+    # every muscle's (and the model's own torque actuators') SO force and activation, per task
+    with open(os.path.join(HERE, 'muscle_forces.csv'), 'w') as f:
+        f.write('task,actuator,force_N,activation\n')
+        for r in forces:
+            f.write(f'{r[0]},{r[1]},{r[2]:.3f},{r[3]:.5f}\n')
 
     with open(OUT_CSV, 'w') as f:
         f.write('task,side,hip_contact_N,hip_contact_BW,model_mass_kg,max_reserve_Nm,notes\n')
