@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from strategies import subjects
 
 import kinechain as kc
+from kinechain.mechanics.external import centre_of_mass, external_loads
 
 EVERSION = np.linspace(0.0, 15.0, 4)
 
@@ -124,3 +125,23 @@ def test_heel_lift_tilts_the_pelvis_posteriorly(model):
     pose = kc.propagate(model, heel_lift_r=[0.0, 25.0, 50.0], heel_lift_l=[0.0, 25.0, 50.0])
     tilt = pose["anterior_pelvic_tilt"].diagonal()
     assert pose.converged.all() and np.all(np.diff(tilt) < 0)
+
+
+def test_on_heel_lifts_the_centre_of_mass_keeps_its_distance_from_the_forefoot(model):
+    """Bendix et al. 1984 (Spine 9:223): on heels of 0 and 4.5 cm the line of gravity stayed at a constant
+    distance from the forefoot while the ankle shifted toward it. A heel lift pivots the foot about its toe
+    contact; the centre of mass is balanced over the same point of the floor, not over the lifted foot."""
+    lift = np.array([0.0, 25.0, 45.0])
+    pose = kc.propagate(model, heel_lift_r=lift, heel_lift_l=lift)
+    assert pose.converged.all()
+    diagonal = np.arange(lift.size) * (lift.size + 1)
+    frames = pose.frames
+    # the toe's contact with the floor, in the calcaneus frame (neutral segment frames are parallel to ground)
+    neutral = kc.forward_kinematics(model).frames
+    toe = neutral.point("calcn_r", model.landmarks["toe_r"][1])[0]
+    contact = toe - np.array([0.0, toe[1], 0.0]) - neutral.origins[0, neutral.index("calcn_r")]
+    forefoot = frames.point("calcn_r", contact)[diagonal, 0]
+    ankle = frames.origins[diagonal, frames.index("talus_r"), 0]
+    com = centre_of_mass(external_loads(model, frames))[diagonal, 0]
+    np.testing.assert_allclose(com - forefoot, com[0] - forefoot[0], atol=2e-4)
+    assert np.all(np.diff(ankle - forefoot) > 0.002)  # the ankle moves toward the forefoot by millimetres
