@@ -50,6 +50,17 @@ def test_rearfoot_eversion_turns_tibia_and_hip_inward_and_moves_the_knee_mediall
     np.testing.assert_allclose(grid["l"].T, grid["r"], atol=1e-9)
 
 
+@pytest.mark.parametrize("side", ["r", "l"])
+def test_rearfoot_eversion_past_the_subtalar_range_stops_the_joint_at_its_limit(model, side):
+    pose = kc.propagate(model, **{f"rearfoot_eversion_{side}": [-25.0, 25.0]})
+    assert pose.converged.all()
+    for text, bound in zip(pose.limit, ("upper limit 20", "lower limit -20"), strict=True):
+        assert f"subtalar_angle_{side} at its {bound} degrees" in text
+        assert f"rearfoot_eversion_{side} not reached" in text
+    reached = pose[f"rearfoot_eversion_{side}"]
+    assert reached[0] < -10.0 and reached[1] > 10.0
+
+
 @settings(max_examples=4)
 @given(subject=subjects)
 def test_rearfoot_eversion_solves_across_subjects(subject):
