@@ -117,7 +117,7 @@ INPUTS = _table(
             Variable(
                 f"rearfoot_eversion_{s}",
                 "degrees",
-                f"rearfoot eversion, calcaneus relative to tibia ({side})",
+                f"rearfoot eversion, calcaneus relative to the floor (calcaneal stance angle) ({side})",
                 "eversion (pronation)",
                 (-30.0, 30.0),
                 None,
@@ -242,7 +242,7 @@ POSTURE_OUTPUTS = _table(
             ("hip_internal_rotation", "hip (femoral) internal rotation, femur on pelvis", "internal rotation"),
             ("knee_valgus", "knee valgus, tibia on femur (joint coordinate system)", "valgus"),
             ("knee_fppa", "knee frontal-plane projection angle (2-D)", "valgus (knee medial to the hip-ankle line)"),
-            ("rearfoot_eversion", "rearfoot eversion, calcaneus on tibia", "eversion (pronation)"),
+            ("rearfoot_eversion", "rearfoot eversion, calcaneus relative to the floor", "eversion (pronation)"),
             ("tibial_internal_rotation", "tibial rotation over the foot", "tibia rotates internally"),
         )
     ),

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from strategies import subjects
 
 import kinechain as kc
+from kinechain.mechanics.external import centre_of_mass, external_loads
 
 EVERSION = np.linspace(0.0, 15.0, 4)
 
@@ -26,31 +27,38 @@ def test_rearfoot_eversion_up_to_15_degrees_solves_with_everything_else_free(mod
 
 
 @settings(max_examples=4)
-@given(subject=subjects, size=st.integers(2, 4))
-def test_rearfoot_eversion_rotates_the_tibia_and_the_hip_internally_mirrored(subject, size):
+@given(subject=subjects, size=st.integers(2, 4), largest=st.floats(4.0, 15.0))
+def test_rearfoot_eversion_turns_tibia_and_hip_inward_and_moves_the_knee_medially_mirrored(subject, size, largest):
+    """Closed-chain pronation: the calcaneus everts on the floor, the tibia and femur turn in, the knee goes medial."""
     model = kc.Model.default(subject)
-    eversion = np.linspace(0.0, 15.0, size)
+    eversion = np.linspace(0.0, largest, size)
     right = kc.propagate(model, rearfoot_eversion_r=eversion)
     left = kc.propagate(model, rearfoot_eversion_l=eversion)
     assert right.converged.all() and left.converged.all()
     for name in ("tibial_internal_rotation", "hip_internal_rotation"):
         assert np.all(np.diff(right[f"{name}_r"]) > 0), name
         np.testing.assert_allclose(left[f"{name}_l"], right[f"{name}_r"], atol=1e-6)
+    assert np.all(np.diff(_knee_medial(right, "r")) > 0)
+    np.testing.assert_allclose(_knee_medial(left, "l"), _knee_medial(right, "r"), atol=1e-9)
     both = kc.propagate(model, rearfoot_eversion_r=eversion, rearfoot_eversion_l=eversion)
     assert both.converged.all()
     for s in "rl":
-        assert np.all(np.diff(both[f"tibial_internal_rotation_{s}"].diagonal()) > 0)
-        assert np.all(np.diff(both[f"hip_internal_rotation_{s}"].diagonal()) > 0)
+        for name in ("tibial_internal_rotation", "hip_internal_rotation"):
+            assert np.all(np.diff(both[f"{name}_{s}"].diagonal()) > 0), name
+        assert np.all(np.diff(_knee_medial(both, s).reshape(size, size).diagonal()) > 0)
+    grid = {s: _knee_medial(both, s).reshape(size, size) for s in "rl"}
+    np.testing.assert_allclose(grid["l"].T, grid["r"], atol=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="In the model the knee moves laterally (about 0.4 mm per degree of rearfoot eversion) while the tibia "
-    "and hip rotate internally: see docs/model.md, known disagreements",
-)
-def test_rearfoot_eversion_displaces_the_knee_medially(model):
-    pose = kc.propagate(model, rearfoot_eversion_r=EVERSION)
-    assert np.all(np.diff(_knee_medial(pose, "r")) > 0)
+@pytest.mark.parametrize("side", ["r", "l"])
+def test_rearfoot_eversion_past_the_subtalar_range_stops_the_joint_at_its_limit(model, side):
+    pose = kc.propagate(model, **{f"rearfoot_eversion_{side}": [-25.0, 25.0]})
+    assert pose.converged.all()
+    for text, bound in zip(pose.limit, ("upper limit 20", "lower limit -20"), strict=True):
+        assert f"subtalar_angle_{side} at its {bound} degrees" in text
+        assert f"rearfoot_eversion_{side} not reached" in text
+    reached = pose[f"rearfoot_eversion_{side}"]
+    assert reached[0] < -10.0 and reached[1] > 10.0
 
 
 @settings(max_examples=4)
@@ -128,3 +136,23 @@ def test_heel_lift_tilts_the_pelvis_posteriorly(model):
     pose = kc.propagate(model, heel_lift_r=[0.0, 25.0, 50.0], heel_lift_l=[0.0, 25.0, 50.0])
     tilt = pose["anterior_pelvic_tilt"].diagonal()
     assert pose.converged.all() and np.all(np.diff(tilt) < 0)
+
+
+def test_on_heel_lifts_the_centre_of_mass_keeps_its_distance_from_the_forefoot(model):
+    """Bendix et al. 1984 (Spine 9:223): on heels of 0 and 4.5 cm the line of gravity stayed at a constant
+    distance from the forefoot while the ankle shifted toward it. A heel lift pivots the foot about its toe
+    contact; the centre of mass is balanced over the same point of the floor, not over the lifted foot."""
+    lift = np.array([0.0, 25.0, 45.0])
+    pose = kc.propagate(model, heel_lift_r=lift, heel_lift_l=lift)
+    assert pose.converged.all()
+    diagonal = np.arange(lift.size) * (lift.size + 1)
+    frames = pose.frames
+    # the toe's contact with the floor, in the calcaneus frame (neutral segment frames are parallel to ground)
+    neutral = kc.forward_kinematics(model).frames
+    toe = neutral.point("calcn_r", model.landmarks["toe_r"][1])[0]
+    contact = toe - np.array([0.0, toe[1], 0.0]) - neutral.origins[0, neutral.index("calcn_r")]
+    forefoot = frames.point("calcn_r", contact)[diagonal, 0]
+    ankle = frames.origins[diagonal, frames.index("talus_r"), 0]
+    com = centre_of_mass(external_loads(model, frames))[diagonal, 0]
+    np.testing.assert_allclose(com - forefoot, com[0] - forefoot[0], atol=2e-4)
+    assert np.all(np.diff(ankle - forefoot) > 0.002)  # the ankle moves toward the forefoot by millimetres

@@ -20,7 +20,7 @@ clinical name                  child rel. to parent    JCS axis     positive dir
 ``knee_valgus_*``              tibia / femur           ∓X           valgus (abduction)
 ``tibial_internal_rotation_*`` tibia / calcaneus       ∓Y           tibia rotates internally
                                                                     over the foot
-``rearfoot_eversion_*``        calcaneus / tibia       ∓X           eversion (pronation)
+``rearfoot_eversion_*``        calcaneus / ground      ∓X           eversion (pronation)
 ``ankle_dorsiflexion_*``       calcaneus / tibia       +Z           dorsiflexion
 =============================  ======================  ===========  =============================
 
@@ -28,7 +28,11 @@ Upper signs are for the right side, lower for the left: the left side uses mirro
 clinical angle means the same anatomical motion on both legs. ``knee_fppa_{r,l}`` adds the 2-D
 frontal-plane projection angle of the knee (positive = valgus), the measure single-leg squat
 studies report; it is not a joint-coordinate-system angle. The lumbar angles are L1
-relative to the pelvis (rigid with the sacrum), zero in the neutral posture.
+relative to the pelvis (rigid with the sacrum), zero in the neutral posture. Rearfoot eversion is
+the calcaneus relative to the floor (the ground frame), as the standing measures define it: the
+resting calcaneal stance position is the angle of the calcaneal bisection with the vertical, and
+Pinto et al. (2008, Man Ther 13:513) report the calcaneus's position in the frontal plane of the
+laboratory; with the neutral foot flat on a level floor it is zero in the neutral posture.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ for _s in "rl":
         f"knee_flexion_{_s}": (f"tibia_{_s}", f"femur_{_s}", "knee", 0, 1.0),
         f"knee_valgus_{_s}": (f"tibia_{_s}", f"femur_{_s}", "knee", 1, -1.0),
         f"ankle_dorsiflexion_{_s}": (f"calcn_{_s}", f"tibia_{_s}", "ankle_complex", 0, 1.0),
-        f"rearfoot_eversion_{_s}": (f"calcn_{_s}", f"tibia_{_s}", "ankle_complex", 1, -1.0),
+        f"rearfoot_eversion_{_s}": (f"calcn_{_s}", "ground", "ankle_complex", 1, -1.0),
         f"tibial_internal_rotation_{_s}": (f"calcn_{_s}", f"tibia_{_s}", "ankle_complex", 2, -1.0),
     }
 

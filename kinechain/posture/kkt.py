@@ -162,8 +162,9 @@ def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, n
 def foot_roll(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
     """Rotation (rad, (n, k)) of each stance rearfoot on its forefoot about the midtarsal axis, and its Jacobian.
 
-    Positive is a rotation about the longitudinal midtarsal axis as given in the calcaneus frame
-    (forward, up, medial): the rearfoot everts on the planted forefoot.
+    The rotation is right-handed about the longitudinal midtarsal axis as given in the calcaneus
+    frame (forward, up, medial): positive inverts the right rearfoot on its planted forefoot and,
+    the left axis being the mirror image, everts the left one. The spring's energy is even in it.
     """
     model = problem.cond.model
     rolls, jacs = [], []

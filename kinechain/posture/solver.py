@@ -24,8 +24,8 @@ from .._html import html_table, output_rows
 from ..batch import Batch
 from ..body.chain import Frames, body_frames
 from ..body.model import Model, require_model
-from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS
-from ..mechanics.clinical import clinical_angles, clinical_jacobian
+from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS, joint_coordinates
+from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angles, clinical_jacobian
 from ..variables import POSTURE_OUTPUTS
 from .conditions import Conditions, conditions, declare_inputs
 from .energy import holding_deficit
@@ -339,7 +339,16 @@ def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
 
 
 def _aligned(frames: Frames, name: str) -> np.ndarray:
-    """Coordinates (n, 25) along which the clinical angle ``name`` mostly moves."""
+    """Coordinates (n, 25) along which the clinical angle ``name`` mostly moves.
+
+    A leg segment's angle against the floor (rearfoot eversion: the calcaneus on the ground) turns
+    with every coordinate from the pelvis down; it is taken to move along its own joint's
+    coordinates (the subtalar joint), the joint that stops it at the end of its range.
+    """
+    child, parent = CLINICAL_ANGLES[name][:2] if name in CLINICAL_ANGLES else ("", "")
+    if parent == "ground" and child != "pelvis":
+        own = np.isin(COORDINATES, joint_coordinates(child))
+        return np.broadcast_to(own, (frames.origins.shape[0], len(COORDINATES)))
     jac = clinical_jacobian(frames, name)
     return np.abs(jac) / np.maximum(np.linalg.norm(jac, axis=1, keepdims=True), 1e-12) > RELEASE_ALIGNMENT
 
