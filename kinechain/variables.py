@@ -234,6 +234,17 @@ POSTURE_OUTPUTS = _table(
         Variable("lumbar_flexion", "degrees", "lumbar flexion, L1 on pelvis", "flexion"),
         Variable("lumbar_lateral_bending", "degrees", "lumbar lateral bending, L1 on pelvis", "bending to the right"),
         Variable("lumbar_torsion", "degrees", "lumbar torsion, L1 on pelvis", "thorax turns left"),
+        Variable("thoracic_flexion", "degrees", "thoracic flexion, thorax (T1-T12) on L1", "flexion"),
+        Variable(
+            "thoracic_lateral_bending", "degrees", "thoracic lateral bending, thorax on L1", "bending to the right"
+        ),
+        Variable("thoracic_rotation", "degrees", "thoracic axial rotation, thorax on L1", "thorax turns left"),
+        Variable(
+            "trunk_lateral_lean",
+            "degrees",
+            "trunk lateral lean: the thorax's frontal-plane inclination from the vertical",
+            "top of the thorax toward the right side",
+        ),
     ],
     *(
         _sided(name, text, units="degrees", positive=positive)

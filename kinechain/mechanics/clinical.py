@@ -13,6 +13,11 @@ clinical name                  child rel. to parent    JCS axis     positive dir
 ``lumbar_flexion``             L1 / pelvis             −Z           flexion
 ``lumbar_lateral_bending``     L1 / pelvis             +X           bending to the right
 ``lumbar_torsion``             L1 / pelvis             +Y           thorax turns left
+``thoracic_flexion``           thorax / L1             −Z           flexion
+``thoracic_lateral_bending``   thorax / L1             +X           bending to the right
+``thoracic_rotation``          thorax / L1             +Y           thorax turns left
+``trunk_lateral_lean``         thorax / ground         +X           top of the thorax to the
+                                                                    right
 ``hip_flexion_{r,l}``          femur / pelvis          +Z           flexion
 ``hip_adduction_{r,l}``        femur / pelvis          ±X           adduction
 ``hip_internal_rotation_*``    femur / pelvis          ±Y           internal rotation
@@ -28,7 +33,10 @@ Upper signs are for the right side, lower for the left: the left side uses mirro
 clinical angle means the same anatomical motion on both legs. ``knee_fppa_{r,l}`` adds the 2-D
 frontal-plane projection angle of the knee (positive = valgus), the measure single-leg squat
 studies report; it is not a joint-coordinate-system angle. The lumbar angles are L1
-relative to the pelvis (rigid with the sacrum), zero in the neutral posture.
+relative to the pelvis (rigid with the sacrum), the thoracic angles the thorax (T1–T12, one joint
+at the T12/L1 disc) relative to L1, all zero in the neutral posture. ``trunk_lateral_lean`` is the
+thorax's frontal-plane inclination from the vertical: the X angle of its Z–X–Y orientation in the
+ground, about the floating anterior axis after the sagittal inclination.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ import numpy as np
 
 from ..body.chain import Frames
 from ..body.rotations import JOINT_SIGNS, joint_angles, relative_rotation
+from ..body.topology import THORAX
 
 #: name → (child, parent, JCS joint for side signs, component 0/1/2 = Z/X/Y, sign)
 _DEFINITIONS: dict[str, tuple[str, str, str, int, float]] = {
@@ -48,6 +57,10 @@ _DEFINITIONS: dict[str, tuple[str, str, str, int, float]] = {
     "lumbar_flexion": ("L1", "pelvis", "lumbar", 0, -1.0),
     "lumbar_lateral_bending": ("L1", "pelvis", "lumbar", 1, 1.0),
     "lumbar_torsion": ("L1", "pelvis", "lumbar", 2, 1.0),
+    "thoracic_flexion": (THORAX, "L1", "thoracic", 0, -1.0),
+    "thoracic_lateral_bending": (THORAX, "L1", "thoracic", 1, 1.0),
+    "thoracic_rotation": (THORAX, "L1", "thoracic", 2, 1.0),
+    "trunk_lateral_lean": (THORAX, "ground", "thoracic", 1, 1.0),
 }
 for _s in "rl":
     _DEFINITIONS |= {

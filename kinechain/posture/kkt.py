@@ -3,7 +3,8 @@
 Constraints of every task: each stance foot on its support — the forefoot planted, the
 rearfoot (calcaneus) hinged to it at the midtarsal joint about the longitudinal midtarsal axis,
 a rotation that the midtarsal stiffness resists (an energy term, :func:`foot_roll`) — the
-thorax keeping its orientation (upright and facing forward, or inclined by the task), the
+gaze held (the thorax's anterior axis level and forward, or inclined by the task; its roll about
+that axis, the trunk's frontal-plane lean, is free), the
 whole-body centre of mass over the base of support, every prescribed clinical angle, and every
 joint held at a limit of its range (the active set of :mod:`kinechain.posture.solver`). The
 solver is a batched Newton method on the Karush–Kuhn–Tucker system ``[K Jᵀ; J 0]`` with exact
@@ -21,7 +22,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..body.chain import Frames, body_frames
-from ..body.topology import BODIES, COORDINATES
+from ..body.topology import BODIES, COORDINATES, THORAX
 from ..mechanics.clinical import clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import path_geometry
@@ -56,8 +57,10 @@ class Problem:
         Where each foot's midtarsal joint centre is held and the calcaneus orientation about which
         it may only turn about the midtarsal axis (ground frame): the floor tilted by the wedge
         and the heel lift under that foot.
-    trunk : ndarray (n, 3, 3)
-        Orientation the thorax (L1 frame) is held at.
+    gaze : ndarray (n, 2, 3)
+        Two unit vectors (ground frame) orthogonal to the direction the thorax's anterior axis is
+        held along (the gaze: forward and level, or pitched down by the task's trunk flexion):
+        the first horizontal (heading), the second in the sagittal plane (inclination).
     com : ndarray (n, 2)
         Target x and z of the whole-body centre of mass (m).
     targets : dict clinical angle → ndarray (n,)
@@ -71,7 +74,7 @@ class Problem:
     cond: Conditions
     stiffness: np.ndarray
     feet: dict
-    trunk: np.ndarray
+    gaze: np.ndarray
     com: np.ndarray
     targets: dict
     released: np.ndarray
@@ -84,7 +87,7 @@ class Problem:
             cond=self.cond.take(index),
             stiffness=self.stiffness[index],
             feet={s: (pos[index], rot[index]) for s, (pos, rot) in self.feet.items()},
-            trunk=self.trunk[index],
+            gaze=self.gaze[index],
             com=self.com[index],
             targets={k: v[index] for k, v in self.targets.items()},
             released=self.released[index],
@@ -119,7 +122,10 @@ def build_problem(cond: Conditions) -> Problem:
     com0 = centre_of_mass(external_loads(model, neutral))[0]
     feet = {s: support(cond, neutral, s) for s in "rl"}
     phi = np.radians(cond.trunk_flexion) if task.bends else np.zeros(n)
-    trunk = Rotation.from_rotvec(np.outer(-phi, [0.0, 0.0, 1.0])).as_matrix()
+    # the gaze (the thorax's anterior axis) points along (cos φ, −sin φ, 0): held by two rows
+    heading = np.broadcast_to([0.0, 0.0, 1.0], (n, 3))
+    inclination = np.stack([np.sin(phi), np.cos(phi), np.zeros(n)], axis=1)
+    gaze = np.stack([heading, inclination], axis=1)
     com = np.tile([com0[0], 0.0], (n, 1))
     if len(task.stance) == 1:
         com[:, 1] = foot_centre(model, neutral, task.stance[0])[0, 2]
@@ -128,7 +134,7 @@ def build_problem(cond: Conditions) -> Problem:
         targets[f"knee_flexion_{task.squat_side}"] = np.radians(cond.knee_flexion)
     released = np.zeros((n, len(targets)), dtype=bool)
     limits = np.full((n, len(COORDINATES)), np.nan)
-    return Problem(cond, stiffness(cond, neutral, geometry, com0), feet, trunk, com, targets, released, limits)
+    return Problem(cond, stiffness(cond, neutral, geometry, com0), feet, gaze, com, targets, released, limits)
 
 
 def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:
@@ -236,9 +242,10 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
         e, j = _orientation_constraint(frames, body, rot)
         res.append(e @ basis.T)
         jac.append(np.einsum("ki,nic->nkc", basis, j))
-    e, j = _orientation_constraint(frames, "L1", problem.trunk)
-    res.append(e)
-    jac.append(j)
+    # the gaze: the thorax's anterior axis a along its target, d(a·u) = u·(ω × a) = (a × u)·ω
+    a = frames.axis(THORAX, 0)
+    res.append(np.einsum("nki,ni->nk", problem.gaze, a))
+    jac.append(np.einsum("nki,nic->nkc", np.cross(a[:, None, :], problem.gaze), frames.angular_jacobian(THORAX)))
     com, com_jac = _centre_of_mass(cond, frames)
     res.append(com[:, [0, 2]] - problem.com)
     jac.append(com_jac[:, [0, 2]])
