@@ -11,8 +11,16 @@ from strategies import paired, subjects
 import kinechain as kc
 from kinechain.variables import POSTURE_OUTPUTS as OUTPUTS
 
-LATERAL = ("pelvic_obliquity", "pelvic_rotation", "lumbar_lateral_bending", "lumbar_torsion")
-SAGITTAL = ("anterior_pelvic_tilt", "lumbar_flexion")
+LATERAL = (
+    "pelvic_obliquity",
+    "pelvic_rotation",
+    "lumbar_lateral_bending",
+    "lumbar_torsion",
+    "thoracic_lateral_bending",
+    "thoracic_rotation",
+    "trunk_lateral_lean",
+)
+SAGITTAL = ("anterior_pelvic_tilt", "lumbar_flexion", "thoracic_flexion")
 
 
 def _swap(name):
