@@ -3,9 +3,9 @@
 Constraints of every task: each stance foot on its support — the forefoot planted, the
 rearfoot (calcaneus) hinged to it at the midtarsal joint about the longitudinal midtarsal axis,
 a rotation that the midtarsal stiffness resists (an energy term, :func:`foot_roll`) — the
-gaze held (the thorax's anterior axis level and forward, or inclined by the task; its roll about
-that axis, the trunk's frontal-plane lean, is free), in the bending tasks the lumbopelvic
-rhythm (lumbar flexion a given multiple of the pelvis's anterior tilt), the
+gaze held (the thorax's anterior axis level and forward; its roll about that axis, the trunk's
+frontal-plane lean, is free), in the bending tasks the thorax's orientation inclined by the task
+and the lumbopelvic rhythm (lumbar flexion a given multiple of the pelvis's anterior tilt), the
 whole-body centre of mass over the base of support, every prescribed clinical angle, and every
 joint held at a limit of its range (the active set of :mod:`kinechain.posture.solver`). The
 solver is a batched Newton method on the Karush–Kuhn–Tucker system ``[K Jᵀ; J 0]`` with exact
@@ -42,6 +42,7 @@ MAX_STEP = 0.25
 MIDTARSAL_STIFFNESS = float(stiffness_data()["foot"]["midtarsal"])
 #: Regularization of the multiplier block when some element's constraints are dependent.
 SINGULAR_REGULARIZATION = 1e-10
+_UP = np.array([0.0, 1.0, 0.0])
 #: The pelvis's rotation on the hips that the lumbopelvic rhythm of the bending tasks refers to.
 PELVIS_TILT = "anterior_pelvic_tilt"
 #: Below this rotation angle (rad) the SO(3) log-map Jacobian takes its series limit.
@@ -249,7 +250,13 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
     a = frames.axis(THORAX, 0)
     res.append(np.einsum("nki,ni->nk", problem.gaze, a))
     jac.append(np.einsum("nki,nic->nkc", np.cross(a[:, None, :], problem.gaze), frames.angular_jacobian(THORAX)))
-    if cond.task.bends:  # the lumbopelvic rhythm: lumbar flexion = ratio × anterior pelvic tilt
+    if cond.task.bends:
+        # a trunk pitched forward does not roll about the gaze (that roll would turn it about the
+        # vertical): its lateral axis stays horizontal, d(z·y) = y·(ω × z) = (z × y)·ω
+        z = frames.axis(THORAX, 2)
+        res.append(z[:, 1:2])
+        jac.append(np.einsum("ni,nic->nc", np.cross(z, _UP), frames.angular_jacobian(THORAX))[:, None, :])
+        # the lumbopelvic rhythm: lumbar flexion = ratio × anterior pelvic tilt
         ratio = cond.lumbopelvic_ratio
         res.append((clinical_angle(frames, "lumbar_flexion") - ratio * clinical_angle(frames, PELVIS_TILT))[:, None])
         rhythm = clinical_jacobian(frames, "lumbar_flexion") - ratio[:, None] * clinical_jacobian(frames, PELVIS_TILT)
