@@ -152,12 +152,12 @@ def test_weak_gluteus_medius_lets_valgus_and_adduction_grow(model):
     held = dict(knee_valgus_l=0.0, femoral_ir_r=0.0, femoral_ir_l=0.0)  # knee_valgus_r free
     pose = kc.propagate(model, task="single_stance_r", strength={"gluteus_medius": strength}, **held)
     assert pose.converged.all()
-    # while the muscles have capacity to spare only their stiffness changes (valgus moves by less than
-    # 1e-3 degrees per step); once they run short, the joints give way
-    # (with the trunk free to lean, the pelvis drops and the knee's valgus grows by only hundredths of a degree)
-    for name, growth in (("knee_valgus_r", 0.0), ("hip_adduction_r", 0.1)):
-        assert np.all(np.diff(pose[name]) > -1e-3), name
-        assert pose[name][-1] > pose[name][0] + growth, name
+    # while the muscles have capacity to spare (strength 1 ... 0.3) only their stiffness changes and the
+    # posture moves by thousandths of a degree; at 0.2 they run short and the joints give way
+    for name in ("knee_valgus_r", "hip_adduction_r"):
+        step = np.diff(pose[name])
+        assert np.all(np.abs(step[:-1]) < 0.01) and step[-1] > 0.0, name
+    assert pose["hip_adduction_r"][-1] - pose["hip_adduction_r"][-2] > 0.1
 
 
 def test_coupling_matches_finite_differences(model):
