@@ -151,7 +151,7 @@ class Model:
 
         Returns
         -------
-        ndarray, shape (25,)
+        ndarray, shape (n_coordinates,)
             Coordinates in radians and metres; ``pelvis_ty`` places the calcaneus origins on
             the ground plane ``y = 0``.
         """

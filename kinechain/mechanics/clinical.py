@@ -110,7 +110,7 @@ def clinical_angle(frames: Frames, name: str, cache: dict | None = None) -> np.n
 
 
 def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
-    """Derivative (n, 25) of a clinical angle with respect to the coordinates (rad per rad).
+    """Derivative (n, n_coordinates) of a clinical angle with respect to the coordinates (rad per rad).
 
     The relative angular velocity of the two segments, expressed in the parent, maps to the
     Z–X–Y angle rates through ``ω = α̇ e_z + β̇ R_z(α) e_x + γ̇ R_z(α) R_x(β) e_y``. The
@@ -138,7 +138,7 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
     e[:, :, 0] = [0.0, 0.0, 1.0]
     e[:, :, 1] = np.stack([ca, sa, np.zeros(n)], axis=1)
     e[:, :, 2] = np.stack([-sa * cb, ca * cb, sb], axis=1)
-    rates = np.linalg.solve(e, omega_parent)  # (n, 3, 25): Z, X, Y angle rates
+    rates = np.linalg.solve(e, omega_parent)  # (n, 3, n_coordinates): Z, X, Y angle rates
     side_sign = JOINT_SIGNS[(joint, side)][k]
     return sign * side_sign * rates[:, k]
 
@@ -152,14 +152,14 @@ def _leg_centres(frames: Frames, side: str):
 
 
 def _projection_jacobian(frames: Frames, side: str) -> np.ndarray:
-    """Derivative (n, 25) of the knee frontal-plane projection angle (rad per rad)."""
+    """Derivative (n, n_coordinates) of the knee frontal-plane projection angle (rad per rad)."""
     hip, knee, ankle = _leg_centres(frames, side)
     jh, jk, ja = (
         frames.point_jacobian(f"{b}_{side}", p[:, None])[:, 0, 1:]
         for b, p in zip(("femur", "tibia", "talus"), (hip, knee, ankle), strict=True)
     )
     t, u = (knee - hip)[:, 1:], (ankle - knee)[:, 1:]
-    dt, du = jk - jh, ja - jk  # (n, 2, 25)
+    dt, du = jk - jh, ja - jk  # (n, 2, n_coordinates)
     cross = t[:, 0] * u[:, 1] - t[:, 1] * u[:, 0]
     dot = np.einsum("ni,ni->n", t, u)
     d_cross = dt[:, 0] * u[:, 1, None] + t[:, 0, None] * du[:, 1] - dt[:, 1] * u[:, 0, None] - t[:, 1, None] * du[:, 0]

@@ -56,7 +56,7 @@ class Problem:
     Attributes
     ----------
     cond : Conditions
-    stiffness : ndarray (n, 25, 25)
+    stiffness : ndarray (n, n_coordinates, n_coordinates)
     feet : dict side → (position (n, 3), orientation (n, 3, 3))
         Where each foot's midtarsal joint centre is held and the calcaneus orientation about which
         it may only turn about the midtarsal axis (ground frame): the floor tilted by the wedge
@@ -71,7 +71,7 @@ class Problem:
         Prescribed clinical angles (rad).
     released : ndarray (n, len(targets)) of bool
         Prescribed angles not held because a joint stopped at a limit of its range.
-    limits : ndarray (n, 25)
+    limits : ndarray (n, n_coordinates)
         Value (rad) at which a coordinate is held at a limit of its range; NaN where free.
     """
 
@@ -215,7 +215,7 @@ def _orientation_constraint(frames: Frames, body: str, target: np.ndarray):
 
 
 def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
-    """Whole-body centre of mass (n, 3) and its Jacobian (n, 3, 25)."""
+    """Whole-body centre of mass (n, 3) and its Jacobian (n, 3, n_coordinates)."""
     loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
     com = centre_of_mass(loads)
     weights = -loads.force[..., 1]
@@ -231,7 +231,7 @@ def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.nd
 
 
 def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, Frames]:
-    """Constraint residuals (n, m) and Jacobians (n, m, 25) at ``q``, and the frames there."""
+    """Constraint residuals (n, m) and Jacobians (n, m, n_coordinates) at ``q``, and the frames there."""
     cond = problem.cond
     frames = body_frames(cond.model.p, q)
     res, jac = [], []
