@@ -223,15 +223,6 @@ def trunk_centres_of_mass(
     }
 
 
-def trunk_centre_of_mass(subject: Subject, s1: np.ndarray, hip_centre: np.ndarray, scale: float) -> np.ndarray:
-    """Centre of mass of everything above the pelvis (m), pelvis frame of the neutral posture.
-
-    The composite of :func:`trunk_centres_of_mass`.
-    """
-    parts = trunk_centres_of_mass(subject, s1, hip_centre, scale).values()
-    return sum(m * x for m, x in parts) / sum(m for m, _ in parts)
-
-
 def require_model(model: object) -> Model:
     """Return ``model`` if it is a :class:`Model`; otherwise raise a ValueError saying how to get one."""
     if not isinstance(model, Model):
