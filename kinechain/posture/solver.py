@@ -27,9 +27,9 @@ from ..batch import Batch
 from ..body.chain import Frames, body_frames
 from ..body.model import Model, require_model
 from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS
-from ..mechanics.clinical import clinical_angles, clinical_jacobian
+from ..mechanics.clinical import clinical_angle, clinical_angles, clinical_jacobian
 from ..variables import POSTURE_OUTPUTS
-from .compensation import LEAN, trunk_lean
+from .compensation import LEAN, ROUNDS, compensates, lean_step, shortfall
 from .conditions import Conditions, conditions, declare_inputs
 from .energy import holding_deficit
 from .kkt import TOLERANCE, Problem, build_problem, minimize
@@ -261,16 +261,19 @@ def _solve_chunk(cond: Conditions) -> Pose:
     at = body_frames(model.p, q) if lost.any() else frames
     deficit = holding_deficit(cond, at)
     deficit[lost] = 0.0
-    lean = trunk_lean(cond, at, deficit)
-    if lean is not None:  # the trunk leans over the stance leg; the deficit is that of the leaning posture
-        problem = problem.prescribe({LEAN: lean})
+    if compensates(cond):  # the trunk leans over the stance leg; the deficit is that of the leaning posture
+        goal = (1.0 - cond.abductor_compensation) * shortfall(cond, deficit)
+        problem = problem.prescribe({LEAN: clinical_angle(at, LEAN)})
         released = problem.released.copy()
         released[:, -1] = cond.abductor_compensation == 0
         problem = replace(problem, released=released)
-        problem, q, lam, c, frames = within_range(problem, np.zeros_like(q0), q)
-        lost |= ~_solved(q, c, scale)
-        deficit = holding_deficit(cond, frames)
-        deficit[lost] = 0.0
+        for _ in range(ROUNDS):
+            lean = problem.targets[LEAN] + lean_step(cond, at, shortfall(cond, deficit) - goal)
+            problem = replace(problem, targets={**problem.targets, LEAN: lean})
+            problem, q, lam, c, at = within_range(problem, np.zeros_like(q0), q)
+            lost |= ~_solved(q, c, scale)
+            deficit = holding_deficit(cond, at)
+            deficit[lost] = 0.0
     problem, q, lam, c, frames = within_range(problem, deficit, q)
 
     converged = _solved(q, c, scale)
