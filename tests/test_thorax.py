@@ -87,3 +87,15 @@ def test_no_compensation_in_double_stance(model):
     """``abductor_compensation`` applies to single-leg tasks only: elsewhere it is refused by name."""
     with pytest.raises(ValueError, match="abductor_compensation"):
         kc.propagate(model, abductor_compensation=0.5)
+
+
+def test_the_compensating_lean_mirrors(model):
+    """The same weakness and compensation on the left leg give the mirror image of the right."""
+    kwargs = {"strength": {"gluteus_medius": 0.3, "gluteus_minimus": 0.3}, "abductor_compensation": [0.3, 0.8]}
+    right = kc.propagate(model, task="single_stance_r", **kwargs)
+    left = kc.propagate(model, task="single_stance_l", **kwargs)
+    assert right.converged.all() and left.converged.all()
+    for name in ("trunk_lateral_lean", "pelvic_obliquity", "thoracic_lateral_bending", "lumbar_lateral_bending"):
+        np.testing.assert_allclose(left[name], -right[name], atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(left["hip_adduction_l"], right["hip_adduction_r"], atol=1e-6)
+    assert np.all(np.diff(right["trunk_lateral_lean"]) > 0)  # more compensation, more lean over the right leg
