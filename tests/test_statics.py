@@ -246,7 +246,7 @@ def test_disc_moments_balance_the_weight_above_the_level(model):
     for level, vertebra, disc_body in (("l5s1", "L5", "sacrum"), ("l4l5", "L4", "L5")):
         centre = frames.origins[:, BODIES.index(vertebra)]
         above = np.isin(
-            weights.body, [BODIES.index(b) for b in BODIES[BODIES.index(vertebra) : BODIES.index("L1") + 1]]
+            weights.body, [BODIES.index(b) for b in BODIES[BODIES.index(vertebra) : BODIES.index("thorax") + 1]]
         )
         external = np.cross(weights.point[:, above] - centre[:, None], weights.force[:, above]).sum(axis=1)
         disc = frames.rotations[:, BODIES.index(disc_body)]

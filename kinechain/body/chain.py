@@ -156,7 +156,7 @@ def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
     ----------
     p : ndarray, shape (n_parameters,)
         Geometric parameters (``Model.p``).
-    q : ndarray, shape (n, 25)
+    q : ndarray, shape (n, n_coordinates)
         Coordinates in radians and metres.
 
     Returns

@@ -8,7 +8,7 @@ Geometry (joint centres, joint axes, landmarks) comes from the generic model of 
 (2016), scaled segment by segment to the subject's de Leva (1996) segment lengths; the hip joint
 centres come from the Harrington et al. (2007) regression on the scaled pelvic landmarks; the
 lumbar spine is five motion segments (L5/S1 … L1/L2) with documented shares of the lumbar motion
-(``data/skeleton.toml``).
+(``data/skeleton.toml``); above it the thoracic spine is one joint at the T12/L1 disc centre.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from .._validation import check_choice
 from .anthropometry import Subject
 from .chain import body_frames
 from .musculature import MuscleSet, build_muscles
-from .topology import BODIES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE, parameter_names
+from .topology import BODIES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE, THORAX, parameter_names
 
 HIP_CENTRE_METHODS = ("harrington2007", "rajagopal2016")
 
@@ -103,9 +103,9 @@ class Model:
     landmarks : Mapping[str, tuple[str, ndarray]]
         Named points: body and position in that body's frame (m).
     masses : tuple of MassElement
-        Segment masses (de Leva 1996) and centres of mass. The trunk above the pelvis — de
-        Leva's middle trunk (lumbar region) plus head, arms and upper trunk — is carried by
-        the L1 frame at its composite centre of mass (:func:`trunk_centre_of_mass`).
+        Segment masses (de Leva 1996) and centres of mass. Above the pelvis, de Leva's middle
+        trunk (lumbar region) is carried by the L1 frame, and the head, arms and upper trunk by
+        the thorax at their composite centre of mass (:func:`trunk_centres_of_mass`).
     standing_height : float
         Height of the pelvis origin above the ground in the neutral posture (m).
     muscles : MuscleSet
@@ -151,7 +151,7 @@ class Model:
 
         Returns
         -------
-        ndarray, shape (25,)
+        ndarray, shape (n_coordinates,)
             Coordinates in radians and metres; ``pelvis_ty`` places the calcaneus origins on
             the ground plane ``y = 0``.
         """
@@ -178,14 +178,22 @@ class Model:
         return html_table(title, ("body", "mass (kg)", "centre of mass (m, body frame)"), rows)
 
 
-def trunk_centre_of_mass(subject: Subject, s1: np.ndarray, hip_centre: np.ndarray, scale: float) -> np.ndarray:
-    """Centre of mass of everything above the pelvis, in the pelvis frame of the neutral posture (m).
+def trunk_centres_of_mass(
+    subject: Subject, s1: np.ndarray, hip_centre: np.ndarray, scale: float
+) -> dict[str, tuple[float, np.ndarray]]:
+    """Masses (kg) and centres of mass (m, pelvis frame of the neutral posture) above the pelvis.
 
     de Leva (1996) places the upper and middle trunk centres of mass on the line from the
     suprasternale to the mid-hip joint centre (their percentages from the proximal end), the head
     and neck above C7, and each arm hangs from the acromion. The landmarks (suprasternale, C7,
     acromion) are those of the Rajagopal et al. (2016) torso, relative to its lumbar joint, which
     is the S1 endplate centre ``s1`` here; ``hip_centre`` is the right hip joint centre.
+
+    Returns
+    -------
+    dict
+        ``"middle_trunk"``: de Leva's middle trunk (xiphion to omphalion, the lumbar region), carried
+        by L1; ``"upper_body"``: upper trunk, head and both arms, carried by the thorax.
     """
     torso = skeleton_data()["torso"]
     seg = subject.segments
@@ -194,10 +202,7 @@ def trunk_centre_of_mass(subject: Subject, s1: np.ndarray, hip_centre: np.ndarra
     mid_hip = np.asarray(hip_centre[:2], dtype=float)
     down = (mid_hip - sternal) / np.linalg.norm(mid_hip - sternal)
     upper, middle, head = seg["upper_trunk"], seg["lumbar"], seg["head"]
-    parts = [
-        (upper.mass, sternal + down * upper.com_fraction * upper.length),
-        (middle.mass, sternal + down * (upper.length + middle.com_fraction * middle.length)),
-    ]
+    parts = [(upper.mass, sternal + down * upper.com_fraction * upper.length)]
     c7 = origin + scale * np.asarray(torso["c7"])
     head_x = 0.5 * (c7[0] + sternal[0])
     parts.append((head.mass, np.array([head_x, c7[1] + (1.0 - head.com_fraction) * head.length])))
@@ -211,7 +216,11 @@ def trunk_centre_of_mass(subject: Subject, s1: np.ndarray, hip_centre: np.ndarra
     parts.append((2 * arm_mass, acromion - np.array([0.0, drop / arm_mass])))
     total = sum(m for m, _ in parts)
     com = sum(m * x for m, x in parts) / total
-    return np.array([com[0], com[1], 0.0])
+    middle_com = sternal + down * (upper.length + middle.com_fraction * middle.length)
+    return {
+        "middle_trunk": (middle.mass, np.array([middle_com[0], middle_com[1], 0.0])),
+        "upper_body": (total, np.array([com[0], com[1], 0.0])),
+    }
 
 
 def require_model(model: object) -> Model:
@@ -236,7 +245,7 @@ def _build(subject: Subject, hip_centre: str) -> Model:
         "tibia": seg["shank"].length / np.linalg.norm(ankle),
         "foot": seg["foot"].length / np.linalg.norm(toe - heel),
     }
-    p, params, hjc, heights = _geometry(scale, hip_centre, np.radians(subject.pelvic_incidence))
+    p, params, hjc = _geometry(scale, hip_centre, np.radians(subject.pelvic_incidence))
     # The generic model (unscaled, its own hip centres): muscle fibre and tendon lengths are
     # scaled by how much each path is longer here than there (as OpenSim's scaling does).
     unit = dict.fromkeys(scale, 1.0)
@@ -263,26 +272,22 @@ def _build(subject: Subject, hip_centre: str) -> Model:
     landmarks["s1_centre"] = ("sacrum", np.zeros(3))
     for level, vertebra in zip(LUMBAR_LEVELS, LUMBAR_VERTEBRAE, strict=True):
         landmarks[f"{level}_disc_centre"] = (vertebra, np.zeros(3))
-    landmarks["t12l1_disc_centre"] = ("L1", np.array([0.0, heights[-1], 0.0]))
+    landmarks["t12l1_disc_centre"] = (THORAX, np.zeros(3))
     for arr in (v for _, v in landmarks.values()):
         arr.setflags(write=False)
 
-    # At the neutral posture with the pelvis at the ground origin: where the calcanei and the
-    # L1 frame are. The feet define the ground plane; the trunk's centre of mass is placed from
-    # the lumbar joint of the generic model (Rajagopal 2016 torso body), here the S1 centre.
+    # At the neutral posture with the pelvis at the ground origin: where the calcanei, the L1 and
+    # the thorax frames are. The feet define the ground plane; the trunk's centres of mass are
+    # placed from the lumbar joint of the generic model (Rajagopal 2016 torso body), here the S1
+    # centre: the middle trunk (lumbar region) rides on L1, everything above it on the thorax.
     neutral = body_frames(p, np.zeros(len(COORDINATES)))
     standing_height = float(-neutral.origins[0, BODIES.index("calcn_r"), 1])
-    trunk_com = trunk_centre_of_mass(subject, s1, hjc, sp_)
-    l1 = BODIES.index("L1")
-    trunk_com_l1 = neutral.rotations[0, l1].T @ (trunk_com - neutral.origins[0, l1])
-    masses = [
-        MassElement("pelvis", seg["pelvis"].mass, tuple(sp_ * np.array([-0.0707, 0.0, 0.0]))),
-        MassElement(
-            "L1",
-            seg["lumbar"].mass + subject.head_arms_trunk_mass,
-            tuple(trunk_com_l1),
-        ),
-    ]
+    masses = [MassElement("pelvis", seg["pelvis"].mass, tuple(sp_ * np.array([-0.0707, 0.0, 0.0])))]
+    trunk = trunk_centres_of_mass(subject, s1, hjc, sp_)
+    for body, part in (("L1", "middle_trunk"), (THORAX, "upper_body")):
+        mass, com = trunk[part]
+        k = BODIES.index(body)
+        masses.append(MassElement(body, mass, tuple(neutral.rotations[0, k].T @ (com - neutral.origins[0, k]))))
     for side, mirror in (("r", np.asarray), ("l", _mirror)):
         masses.append(
             MassElement(
@@ -387,4 +392,4 @@ def _geometry(scale: dict[str, float], hip_centre: str, pelvic_incidence: float)
 
     p = np.array([params[n] for n in parameter_names()])
     p.setflags(write=False)
-    return p, params, hjc, heights
+    return p, params, hjc

@@ -26,7 +26,12 @@ import numpy as np
 from .._data import read_csv
 from ..variables import MUSCLE_GROUPS
 from .chain import ANCESTORS, Frames
-from .topology import BODIES, LUMBAR_VERTEBRAE
+from .topology import BODIES, LUMBAR_VERTEBRAE, THORAX
+
+#: Height (m, generic size) above the T12/L1 disc centre of the thoracic point of the trunk muscles
+#: that reach the rib cage: the mid-body of T12 (assumed; their attachments on the ribs are not
+#: modelled, only their crossing of T12/L1 at the offsets of ``trunk_muscles.csv``).
+THORAX_POINT_HEIGHT = 0.02
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,7 +173,8 @@ def _trunk_lines(pelvis_scale: float, neutral: Frames) -> list:
     """Lumbar muscle lines: a sacral point and a via point in every lumbar vertebra it reaches.
 
     A segmental muscle (multifidus, quadratus lumborum) is split into five fascicles of equal
-    force, from the sacrum to each of L5 … L1, so that it can act on each level separately.
+    force, from the sacrum to each of L5 … L1, so that it can act on each level separately. The
+    others (erector spinae, rectus abdominis, obliques) end on the thorax, as in gait2392.
     """
     vertebrae = LUMBAR_VERTEBRAE
     out = []
@@ -186,7 +192,9 @@ def _trunk_lines(pelvis_scale: float, neutral: Frames) -> list:
         if r["segmental"] == "yes":
             fascicles = [(f"{r['muscle']}{v}", path[: i + 2]) for i, v in enumerate(vertebrae)]
         else:
-            fascicles = [(r["muscle"], path)]
+            # erector spinae, rectus abdominis and the obliques reach the rib cage: they cross T12/L1
+            top = np.array([upper[0], pelvis_scale * THORAX_POINT_HEIGHT, upper[1]])
+            fascicles = [(r["muscle"], [*path, (THORAX, top)])]
         for name, line in fascicles:
             # nominal fibre length (the neutral path length); force does not depend on it
             length = _neutral_length(neutral, line)

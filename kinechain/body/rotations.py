@@ -34,6 +34,8 @@ JCS_SEQUENCE = "ZXY"
 #: positive = right side down, ``pelvis_rotation`` positive = pelvis turns to the left.
 #: Lumbar (pelvis → thorax): ``lumbar_extension`` positive = extension, ``lumbar_bending``
 #: positive = bending to the right, ``lumbar_rotation`` positive = thorax turns to the left.
+#: Thoracic (L1 → thorax): ``thoracic_extension``, ``thoracic_bending``, ``thoracic_rotation`` as
+#: the lumbar ones.
 JOINT_SIGNS = MappingProxyType(
     {
         ("hip", "r"): (1.0, 1.0, 1.0),
@@ -44,6 +46,7 @@ JOINT_SIGNS = MappingProxyType(
         ("ankle_complex", "l"): (1.0, -1.0, -1.0),
         ("pelvis", ""): (1.0, 1.0, 1.0),
         ("lumbar", ""): (1.0, 1.0, 1.0),
+        ("thoracic", ""): (1.0, 1.0, 1.0),
     }
 )
 
@@ -67,7 +70,7 @@ def joint_rotation(angles: np.ndarray, joint: str, side: str = "") -> Rotation:
     angles : array_like, shape (..., 3)
         Joint coordinates in radians, in the order (flexion, adduction, rotation) — e.g.
         (``hip_flexion_r``, ``hip_adduction_r``, ``hip_rotation_r``).
-    joint : {"hip", "knee", "ankle_complex", "pelvis", "lumbar"}
+    joint : {"hip", "knee", "ankle_complex", "pelvis", "lumbar", "thoracic"}
     side : {"r", "l", ""}
         Leg side; empty for the pelvis and lumbar joints.
 

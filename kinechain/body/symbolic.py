@@ -3,7 +3,7 @@
 The chain is a tree rooted at the pelvis, as in OpenSim's lower-limb models:
 
 ``ground → pelvis → {femur → tibia → talus → calcaneus} × (right, left)``
-``pelvis → sacrum → L5 → L4 → L3 → L2 → L1 (thorax)``
+``pelvis → sacrum → L5 → L4 → L3 → L2 → L1 → thorax``
 
 Every reference frame and point is named as a textbook would (``pelvis``, ``femur_r``,
 ``hip_centre_r``); geometric quantities are symbols (``knee_centre_r_x`` …) so one derivation
@@ -30,6 +30,7 @@ from .topology import (
     LUMBAR_LEVELS,
     LUMBAR_VERTEBRAE,
     PARENTS,
+    THORAX,
     joint_coordinates,
     parameter_names,
 )
@@ -129,6 +130,15 @@ def derive() -> Chain:
         frames[body] = frame
         origins[body] = joint
         below, joint = frame, joint.locatenew(f"{body}_top", P[f"{level}_height"] * frame.y)
+    # the thoracic spine, lumped at the T12/L1 disc centre; aligned with L1 in the neutral posture
+    thorax = below.orientnew(
+        THORAX,
+        "Body",
+        (Q["thoracic_extension"], Q["thoracic_bending"], Q["thoracic_rotation"]),
+        "ZXY",
+    )
+    frames[THORAX] = thorax
+    origins[THORAX] = joint
 
     return Chain(tuple(qd), tuple(P.values()), ground, origin, frames, origins)
 

@@ -3,18 +3,20 @@
 =======================  =======================================================================
 task                     meaning
 =======================  =======================================================================
-``double_stance``        both feet on the ground, trunk upright
-``single_stance_r/_l``   standing on the right/left foot, the other leg free, trunk upright
+``double_stance``        both feet on the ground, gaze held level and forward
+``single_stance_r/_l``   standing on the right/left foot, the other leg free, gaze held
 ``single_leg_squat_r/_l`` single stance with the stance knee flexed by ``knee_flexion`` (degrees)
-``forward_bend``         double stance, the thorax inclined forward by ``trunk_flexion`` (degrees)
+``forward_bend``         double stance, the thorax inclined forward by ``trunk_flexion`` (degrees),
+                         lumbar flexion ``lumbopelvic_ratio`` times the pelvis's forward tilt
 ``lift``                 forward bend holding ``load_mass`` (kg) in both hands, ``load_distance`` (m)
                          in front of the L5/S1 disc centre
 =======================  =======================================================================
 
 In every task the whole-body centre of mass stays over the base of support: at its neutral
 anterior position, and laterally over the midline (double stance) or over the stance foot
-(single stance). The thorax keeps its heading (gaze forward) and, except in the bending tasks,
-stays upright.
+(single stance). The gaze is held: the thorax's anterior axis keeps its heading and stays level;
+its roll about that axis (the trunk's lateral lean) is free, except in the bending tasks, where
+the thorax is held inclined by ``trunk_flexion`` with its lateral axis horizontal.
 """
 
 from __future__ import annotations

@@ -37,6 +37,9 @@ COORDINATES: tuple[str, ...] = (
     "lumbar_extension",
     "lumbar_bending",
     "lumbar_rotation",
+    "thoracic_extension",
+    "thoracic_bending",
+    "thoracic_rotation",
 )
 
 #: Coordinates measured in metres; all others are angles.
@@ -46,6 +49,9 @@ TRANSLATIONS: tuple[str, ...] = ("pelvis_tx", "pelvis_ty", "pelvis_tz")
 LUMBAR_LEVELS: tuple[str, ...] = ("l5s1", "l4l5", "l3l4", "l2l3", "l1l2")
 #: The vertebra above each level of :data:`LUMBAR_LEVELS`.
 LUMBAR_VERTEBRAE: tuple[str, ...] = ("L5", "L4", "L3", "L2", "L1")
+#: The thoracic spine (T1–T12 with the rib cage) lumped into one joint at the T12/L1 disc centre:
+#: the body above it carries the upper trunk, head and arms.
+THORAX = "thorax"
 
 
 def _coordinate_ranges() -> MappingProxyType:
@@ -77,6 +83,7 @@ def _coordinate_ranges() -> MappingProxyType:
             "lumbar_extension": spine("flexion_extension_rom", "flexion", "extension"),
             "lumbar_bending": spine("lateral_bending_rom", "lateral_bending", "lateral_bending"),
             "lumbar_rotation": spine("axial_rotation_rom", "axial_rotation", "axial_rotation"),
+            **{f"thoracic_{motion}": tuple(rng) for motion, rng in data["thoracic"].items()},
         }
     )
 
@@ -96,6 +103,7 @@ BODIES: tuple[str, ...] = (
     "L3",
     "L2",
     "L1",
+    THORAX,
     "femur_r",
     "tibia_r",
     "talus_r",
@@ -132,6 +140,7 @@ PARENTS: dict[str, str] = {
     "L3": "L4",
     "L2": "L3",
     "L1": "L2",
+    THORAX: "L1",
     **{
         f"{b}_{s}": p
         for s in "rl"
@@ -161,5 +170,7 @@ def joint_coordinates(body: str) -> tuple[str, ...]:
         return ()
     if body.startswith("L"):
         return ("lumbar_extension", "lumbar_bending", "lumbar_rotation")
+    if body == THORAX:
+        return ("thoracic_extension", "thoracic_bending", "thoracic_rotation")
     name, side = body.split("_")
     return tuple(f"{c}_{side}" for c in _LEG_JOINTS[name])

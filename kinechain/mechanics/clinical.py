@@ -13,6 +13,11 @@ clinical name                  child rel. to parent    JCS axis     positive dir
 ``lumbar_flexion``             L1 / pelvis             −Z           flexion
 ``lumbar_lateral_bending``     L1 / pelvis             +X           bending to the right
 ``lumbar_torsion``             L1 / pelvis             +Y           thorax turns left
+``thoracic_flexion``           thorax / L1             −Z           flexion
+``thoracic_lateral_bending``   thorax / L1             +X           bending to the right
+``thoracic_rotation``          thorax / L1             +Y           thorax turns left
+``trunk_lateral_lean``         thorax / ground         +X           top of the thorax to the
+                                                                    right
 ``hip_flexion_{r,l}``          femur / pelvis          +Z           flexion
 ``hip_adduction_{r,l}``        femur / pelvis          ±X           adduction
 ``hip_internal_rotation_*``    femur / pelvis          ±Y           internal rotation
@@ -28,7 +33,10 @@ Upper signs are for the right side, lower for the left: the left side uses mirro
 clinical angle means the same anatomical motion on both legs. ``knee_fppa_{r,l}`` adds the 2-D
 frontal-plane projection angle of the knee (positive = valgus), the measure single-leg squat
 studies report; it is not a joint-coordinate-system angle. The lumbar angles are L1
-relative to the pelvis (rigid with the sacrum), zero in the neutral posture. Rearfoot eversion is
+relative to the pelvis (rigid with the sacrum), the thoracic angles the thorax (T1–T12, one joint
+at the T12/L1 disc) relative to L1, all zero in the neutral posture. ``trunk_lateral_lean`` is the
+thorax's frontal-plane inclination from the vertical: the X angle of its Z–X–Y orientation in the
+ground, about the floating anterior axis after the sagittal inclination. Rearfoot eversion is
 the calcaneus relative to the floor (the ground frame), as the standing measures define it: the
 resting calcaneal stance position is the angle of the calcaneal bisection with the vertical, and
 Pinto et al. (2008, Man Ther 13:513) report the calcaneus's position in the frontal plane of the
@@ -43,6 +51,7 @@ import numpy as np
 
 from ..body.chain import Frames
 from ..body.rotations import JOINT_SIGNS, joint_angles, relative_rotation
+from ..body.topology import THORAX
 
 #: name → (child, parent, JCS joint for side signs, component 0/1/2 = Z/X/Y, sign)
 _DEFINITIONS: dict[str, tuple[str, str, str, int, float]] = {
@@ -52,6 +61,10 @@ _DEFINITIONS: dict[str, tuple[str, str, str, int, float]] = {
     "lumbar_flexion": ("L1", "pelvis", "lumbar", 0, -1.0),
     "lumbar_lateral_bending": ("L1", "pelvis", "lumbar", 1, 1.0),
     "lumbar_torsion": ("L1", "pelvis", "lumbar", 2, 1.0),
+    "thoracic_flexion": (THORAX, "L1", "thoracic", 0, -1.0),
+    "thoracic_lateral_bending": (THORAX, "L1", "thoracic", 1, 1.0),
+    "thoracic_rotation": (THORAX, "L1", "thoracic", 2, 1.0),
+    "trunk_lateral_lean": (THORAX, "ground", "thoracic", 1, 1.0),
 }
 for _s in "rl":
     _DEFINITIONS |= {
@@ -101,7 +114,7 @@ def clinical_angle(frames: Frames, name: str, cache: dict | None = None) -> np.n
 
 
 def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
-    """Derivative (n, 25) of a clinical angle with respect to the coordinates (rad per rad).
+    """Derivative (n, n_coordinates) of a clinical angle with respect to the coordinates (rad per rad).
 
     The relative angular velocity of the two segments, expressed in the parent, maps to the
     Z–X–Y angle rates through ``ω = α̇ e_z + β̇ R_z(α) e_x + γ̇ R_z(α) R_x(β) e_y``. The
@@ -129,7 +142,7 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
     e[:, :, 0] = [0.0, 0.0, 1.0]
     e[:, :, 1] = np.stack([ca, sa, np.zeros(n)], axis=1)
     e[:, :, 2] = np.stack([-sa * cb, ca * cb, sb], axis=1)
-    rates = np.linalg.solve(e, omega_parent)  # (n, 3, 25): Z, X, Y angle rates
+    rates = np.linalg.solve(e, omega_parent)  # (n, 3, n_coordinates): Z, X, Y angle rates
     side_sign = JOINT_SIGNS[(joint, side)][k]
     return sign * side_sign * rates[:, k]
 
@@ -143,14 +156,14 @@ def _leg_centres(frames: Frames, side: str):
 
 
 def _projection_jacobian(frames: Frames, side: str) -> np.ndarray:
-    """Derivative (n, 25) of the knee frontal-plane projection angle (rad per rad)."""
+    """Derivative (n, n_coordinates) of the knee frontal-plane projection angle (rad per rad)."""
     hip, knee, ankle = _leg_centres(frames, side)
     jh, jk, ja = (
         frames.point_jacobian(f"{b}_{side}", p[:, None])[:, 0, 1:]
         for b, p in zip(("femur", "tibia", "talus"), (hip, knee, ankle), strict=True)
     )
     t, u = (knee - hip)[:, 1:], (ankle - knee)[:, 1:]
-    dt, du = jk - jh, ja - jk  # (n, 2, 25)
+    dt, du = jk - jh, ja - jk  # (n, 2, n_coordinates)
     cross = t[:, 0] * u[:, 1] - t[:, 1] * u[:, 0]
     dot = np.einsum("ni,ni->n", t, u)
     d_cross = dt[:, 0] * u[:, 1, None] + t[:, 0, None] * du[:, 1] - dt[:, 1] * u[:, 0, None] - t[:, 1, None] * du[:, 0]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..body.anthropometry import GRAVITY
 from ..body.chain import ANCESTORS, Frames
-from ..body.topology import BODIES, joint_coordinates
+from ..body.topology import BODIES, THORAX, joint_coordinates
 
 _UP = np.array([0.0, 1.0, 0.0])
 
@@ -45,7 +45,7 @@ class PointLoads:
 
 def hand_load_point(frames: Frames, load_distance: np.ndarray) -> np.ndarray:
     """Where the hands hold the load: ``load_distance`` in front of the L5/S1 disc centre (n, 3)."""
-    heading = frames.axis("L1", 0).copy()
+    heading = frames.axis(THORAX, 0).copy()
     heading[:, 1] = 0.0
     heading /= np.linalg.norm(heading, axis=1, keepdims=True)
     return frames.origins[:, BODIES.index("L5")] + np.asarray(load_distance)[:, None] * heading
@@ -58,11 +58,11 @@ def hand_load_jacobian(frames: Frames, load_distance: np.ndarray) -> np.ndarray:
     ``h = P a / |P a|`` (``a`` the thorax's anterior axis, ``P`` the projection on the ground
     plane): ``dh = (I − h hᵀ) P (ω × a) / |P a|`` with ``ω`` the thorax's angular velocity.
     """
-    a = frames.axis("L1", 0)
+    a = frames.axis(THORAX, 0)
     flat = a * np.array([1.0, 0.0, 1.0])
     norm = np.linalg.norm(flat, axis=1)
     h = flat / norm[:, None]
-    da = -np.cross(a[:, :, None], frames.angular_jacobian("L1"), axis=1)  # ω × a = −a × ω
+    da = -np.cross(a[:, :, None], frames.angular_jacobian(THORAX), axis=1)  # ω × a = −a × ω
     da[:, 1] = 0.0
     dh = (da - h[:, :, None] * np.einsum("ni,nij->nj", h, da)[:, None, :]) / norm[:, None, None]
     origin = frames.origins[:, BODIES.index("L5")]
@@ -70,7 +70,7 @@ def hand_load_jacobian(frames: Frames, load_distance: np.ndarray) -> np.ndarray:
 
 
 def external_loads(model, frames: Frames, load_mass=0.0, load_distance=0.0) -> PointLoads:
-    """Segment weights (de Leva 1996 masses) and the load held in the hands (carried by L1).
+    """Segment weights (de Leva 1996 masses) and the load held in the hands (carried by the thorax).
 
     Parameters
     ----------
@@ -88,7 +88,7 @@ def external_loads(model, frames: Frames, load_mass=0.0, load_distance=0.0) -> P
     load_mass = np.broadcast_to(np.asarray(load_mass, dtype=float), (n,))
     load_distance = np.broadcast_to(np.asarray(load_distance, dtype=float), (n,))
     hand = hand_load_point(frames, load_distance)
-    bodies.append(BODIES.index("L1"))
+    bodies.append(BODIES.index(THORAX))
     points = np.concatenate([points, hand[:, None]], axis=1)
     forces = np.concatenate([forces, (-GRAVITY * load_mass)[:, None, None] * _UP], axis=1)
     return PointLoads(np.array(bodies), points, forces)

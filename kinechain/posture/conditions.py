@@ -36,6 +36,10 @@ class Conditions:
         Prescribed clinical inputs (degrees); an input not given is free and absent.
     knee_flexion, trunk_flexion : ndarray (n,)
         Task angles (degrees).
+    lumbopelvic_ratio : ndarray (n,)
+        Lumbar flexion per degree of anterior pelvic tilt in the bending tasks (1).
+    abductor_compensation : ndarray (n,)
+        Share of the stance hip's abduction shortfall taken over by a trunk lean (1).
     load_mass, load_distance : ndarray (n,)
         Hand load (kg) and its distance in front of L5/S1 (m).
     foot_wedge_r, foot_wedge_l, heel_lift_r, heel_lift_l : ndarray (n,)
@@ -50,6 +54,8 @@ class Conditions:
     inputs: dict
     knee_flexion: np.ndarray
     trunk_flexion: np.ndarray
+    lumbopelvic_ratio: np.ndarray
+    abductor_compensation: np.ndarray
     load_mass: np.ndarray
     load_distance: np.ndarray
     foot_wedge_r: np.ndarray

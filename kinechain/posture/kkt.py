@@ -3,7 +3,9 @@
 Constraints of every task: each stance foot on its support — the forefoot planted, the
 rearfoot (calcaneus) hinged to it at the midtarsal joint about the longitudinal midtarsal axis,
 a rotation that the midtarsal stiffness resists (an energy term, :func:`foot_roll`) — the
-thorax keeping its orientation (upright and facing forward, or inclined by the task), the
+gaze held (the thorax's anterior axis level and forward; its roll about that axis, the trunk's
+frontal-plane lean, is free), in the bending tasks the thorax's orientation inclined by the task
+and the lumbopelvic rhythm (lumbar flexion a given multiple of the pelvis's anterior tilt), the
 whole-body centre of mass over the base of support, every prescribed clinical angle, and every
 joint held at a limit of its range (the active set of :mod:`kinechain.posture.solver`). The
 solver is a batched Newton method on the Karush–Kuhn–Tucker system ``[K Jᵀ; J 0]`` with exact
@@ -21,7 +23,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..body.chain import Frames, body_frames
-from ..body.topology import BODIES, COORDINATES
+from ..body.topology import BODIES, COORDINATES, THORAX
 from ..mechanics.clinical import clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import path_geometry
@@ -40,6 +42,9 @@ MAX_STEP = 0.25
 MIDTARSAL_STIFFNESS = float(stiffness_data()["foot"]["midtarsal"])
 #: Regularization of the multiplier block when some element's constraints are dependent.
 SINGULAR_REGULARIZATION = 1e-10
+_UP = np.array([0.0, 1.0, 0.0])
+#: The pelvis's rotation on the hips that the lumbopelvic rhythm of the bending tasks refers to.
+PELVIS_TILT = "anterior_pelvic_tilt"
 #: Below this rotation angle (rad) the SO(3) log-map Jacobian takes its series limit.
 SMALL_ANGLE = 1e-6
 
@@ -51,27 +56,29 @@ class Problem:
     Attributes
     ----------
     cond : Conditions
-    stiffness : ndarray (n, 25, 25)
+    stiffness : ndarray (n, n_coordinates, n_coordinates)
     feet : dict side → (position (n, 3), orientation (n, 3, 3))
         Where each foot's midtarsal joint centre is held and the calcaneus orientation about which
         it may only turn about the midtarsal axis (ground frame): the floor tilted by the wedge
         and the heel lift under that foot.
-    trunk : ndarray (n, 3, 3)
-        Orientation the thorax (L1 frame) is held at.
+    gaze : ndarray (n, 2, 3)
+        Two unit vectors (ground frame) orthogonal to the direction the thorax's anterior axis is
+        held along (the gaze: forward and level, or pitched down by the task's trunk flexion):
+        the first horizontal (heading), the second in the sagittal plane (inclination).
     com : ndarray (n, 2)
         Target x and z of the whole-body centre of mass (m).
     targets : dict clinical angle → ndarray (n,)
         Prescribed clinical angles (rad).
     released : ndarray (n, len(targets)) of bool
         Prescribed angles not held because a joint stopped at a limit of its range.
-    limits : ndarray (n, 25)
+    limits : ndarray (n, n_coordinates)
         Value (rad) at which a coordinate is held at a limit of its range; NaN where free.
     """
 
     cond: Conditions
     stiffness: np.ndarray
     feet: dict
-    trunk: np.ndarray
+    gaze: np.ndarray
     com: np.ndarray
     targets: dict
     released: np.ndarray
@@ -84,7 +91,7 @@ class Problem:
             cond=self.cond.take(index),
             stiffness=self.stiffness[index],
             feet={s: (pos[index], rot[index]) for s, (pos, rot) in self.feet.items()},
-            trunk=self.trunk[index],
+            gaze=self.gaze[index],
             com=self.com[index],
             targets={k: v[index] for k, v in self.targets.items()},
             released=self.released[index],
@@ -119,7 +126,10 @@ def build_problem(cond: Conditions) -> Problem:
     com0 = centre_of_mass(external_loads(model, neutral))[0]
     feet = {s: support(cond, neutral, s) for s in "rl"}
     phi = np.radians(cond.trunk_flexion) if task.bends else np.zeros(n)
-    trunk = Rotation.from_rotvec(np.outer(-phi, [0.0, 0.0, 1.0])).as_matrix()
+    # the gaze (the thorax's anterior axis) points along (cos φ, −sin φ, 0): held by two rows
+    heading = np.broadcast_to([0.0, 0.0, 1.0], (n, 3))
+    inclination = np.stack([np.sin(phi), np.cos(phi), np.zeros(n)], axis=1)
+    gaze = np.stack([heading, inclination], axis=1)
     com = np.tile([com0[0], 0.0], (n, 1))
     if len(task.stance) == 1:
         com[:, 1] = foot_centre(model, neutral, task.stance[0])[0, 2]
@@ -128,7 +138,7 @@ def build_problem(cond: Conditions) -> Problem:
         targets[f"knee_flexion_{task.squat_side}"] = np.radians(cond.knee_flexion)
     released = np.zeros((n, len(targets)), dtype=bool)
     limits = np.full((n, len(COORDINATES)), np.nan)
-    return Problem(cond, stiffness(cond, neutral, geometry, com0), feet, trunk, com, targets, released, limits)
+    return Problem(cond, stiffness(cond, neutral, geometry, com0), feet, gaze, com, targets, released, limits)
 
 
 def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:
@@ -206,7 +216,7 @@ def _orientation_constraint(frames: Frames, body: str, target: np.ndarray):
 
 
 def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
-    """Whole-body centre of mass (n, 3) and its Jacobian (n, 3, 25)."""
+    """Whole-body centre of mass (n, 3) and its Jacobian (n, 3, n_coordinates)."""
     loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
     com = centre_of_mass(loads)
     weights = -loads.force[..., 1]
@@ -220,7 +230,7 @@ def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.nd
 
 
 def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, Frames]:
-    """Constraint residuals (n, m) and Jacobians (n, m, 25) at ``q``, and the frames there."""
+    """Constraint residuals (n, m) and Jacobians (n, m, n_coordinates) at ``q``, and the frames there."""
     cond = problem.cond
     frames = body_frames(cond.model.p, q)
     res, jac = [], []
@@ -235,9 +245,21 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
         e, j = _orientation_constraint(frames, body, rot)
         res.append(e @ basis.T)
         jac.append(np.einsum("ki,nic->nkc", basis, j))
-    e, j = _orientation_constraint(frames, "L1", problem.trunk)
-    res.append(e)
-    jac.append(j)
+    # the gaze: the thorax's anterior axis a along its target, d(a·u) = u·(ω × a) = (a × u)·ω
+    a = frames.axis(THORAX, 0)
+    res.append(np.einsum("nki,ni->nk", problem.gaze, a))
+    jac.append(np.einsum("nki,nic->nkc", np.cross(a[:, None, :], problem.gaze), frames.angular_jacobian(THORAX)))
+    if cond.task.bends:
+        # a trunk pitched forward does not roll about the gaze (that roll would turn it about the
+        # vertical): its lateral axis stays horizontal, d(z·y) = y·(ω × z) = (z × y)·ω
+        z = frames.axis(THORAX, 2)
+        res.append(z[:, 1:2])
+        jac.append(np.einsum("ni,nic->nc", np.cross(z, _UP), frames.angular_jacobian(THORAX))[:, None, :])
+        # the lumbopelvic rhythm: lumbar flexion = ratio × anterior pelvic tilt
+        ratio = cond.lumbopelvic_ratio
+        res.append((clinical_angle(frames, "lumbar_flexion") - ratio * clinical_angle(frames, PELVIS_TILT))[:, None])
+        rhythm = clinical_jacobian(frames, "lumbar_flexion") - ratio[:, None] * clinical_jacobian(frames, PELVIS_TILT)
+        jac.append(rhythm[:, None, :])
     com, com_jac = _centre_of_mass(cond, frames)
     res.append(com[:, [0, 2]] - problem.com)
     jac.append(com_jac[:, [0, 2]])

@@ -8,7 +8,9 @@ neutral standing posture ``q₀``::
 subject to the task's constraints and every prescribed clinical input
 (:mod:`kinechain.posture.kkt`); ``K`` and ``d`` are described in
 :mod:`kinechain.posture.energy` and ``docs/model.md``. The posture is solved twice: without
-``d``, then with the deficit of the muscles at that posture.
+``d``, then with the deficit of the muscles at that posture (in single-leg tasks with
+``abductor_compensation``, in between with the trunk leaning over the stance leg:
+:mod:`kinechain.posture.compensation`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ from ..batch import Batch
 from ..body.chain import Frames, body_frames
 from ..body.model import Model, require_model
 from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS, joint_coordinates
-from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angles, clinical_jacobian
+from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
 from ..variables import POSTURE_OUTPUTS
+from .compensation import LEAN, ROUNDS, compensates, lean_step, shortfall
 from .conditions import Conditions, conditions, declare_inputs
 from .energy import holding_deficit
 from .kkt import TOLERANCE, Problem, build_problem, minimize
@@ -255,8 +258,22 @@ def _solve_chunk(cond: Conditions) -> Pose:
     # not solved without the deficit: start again from neutral, without a deficit
     lost = ~_solved(q, c, scale)
     q[lost] = q0[lost]
-    deficit = holding_deficit(cond, body_frames(model.p, q) if lost.any() else frames)
+    at = body_frames(model.p, q) if lost.any() else frames
+    deficit = holding_deficit(cond, at)
     deficit[lost] = 0.0
+    if compensates(cond):  # the trunk leans over the stance leg; the deficit is that of the leaning posture
+        goal = (1.0 - cond.abductor_compensation) * shortfall(cond, deficit)
+        problem = problem.prescribe({LEAN: clinical_angle(at, LEAN)})
+        released = problem.released.copy()
+        released[:, -1] = cond.abductor_compensation == 0
+        problem = replace(problem, released=released)
+        for _ in range(ROUNDS):
+            lean = problem.targets[LEAN] + lean_step(cond, at, shortfall(cond, deficit) - goal)
+            problem = replace(problem, targets={**problem.targets, LEAN: lean})
+            problem, q, lam, c, at = within_range(problem, np.zeros_like(q0), q)
+            lost |= ~_solved(q, c, scale)
+            deficit = holding_deficit(cond, at)
+            deficit[lost] = 0.0
     problem, q, lam, c, frames = within_range(problem, deficit, q)
 
     converged = _solved(q, c, scale)
