@@ -255,7 +255,7 @@ def _solve_chunk(cond: Conditions) -> Pose:
     # not solved without the deficit: start again from neutral, without a deficit
     lost = ~_solved(q, c, scale)
     q[lost] = q0[lost]
-    deficit = holding_deficit(cond, body_frames(model.p, q) if lost.any() else frames)
+    deficit = holding_deficit(cond, q, body_frames(model.p, q) if lost.any() else frames)
     deficit[lost] = 0.0
     problem, q, lam, c, frames = within_range(problem, deficit, q)
 
