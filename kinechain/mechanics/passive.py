@@ -174,7 +174,9 @@ def passive_joints(model) -> PassiveJoints:
             continue
         base = base_name(name)
         if base not in data:
-            raise ValueError(f"coordinate {name!r} has no passive moment curve: add a [{base}] table to data/passive.toml")
+            raise ValueError(
+                f"coordinate {name!r} has no passive moment curve: add a [{base}] table to data/passive.toml"
+            )
         table = data[base]
         shares = None
         if "motion" in table:
