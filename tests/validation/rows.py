@@ -279,6 +279,8 @@ def _lumbar_rows() -> list[Row]:
             "1",
             _point_band(2.2),
             f"{bend[1]:.2f} at 36° trunk inclination ({bend[0]:.2f} at 20°, {bend[3]:.2f} at 60°)",
+            "below: the flexed lumbar spine's passive tissues carry most of the moment, and the compression "
+            "their ligaments add to the disc is not modelled",
         ),
         Row(
             "lift_ratio",
@@ -288,6 +290,7 @@ def _lumbar_rows() -> list[Row]:
             "1",
             None,
             f"{lift[0]:.1f} (hands 0.25 m in front of L5/S1) – {lift[1]:.1f} (0.40 m), 45° inclination",
+            "below, as the flexed standing ratio",
             bracket=4.6,
         ),
         Row(
@@ -299,7 +302,6 @@ def _lumbar_rows() -> list[Row]:
             "N",
             (2.3 * per_mpa[0], 2.3 * per_mpa[1]),
             f"{loads['lift_l4l5'][0]:.0f} N (0.25 m) – {loads['lift_l4l5'][1]:.0f} N (0.40 m), 45° inclination",
-            "above the band",
         ),
         Row(
             "niosh_unloaded",
