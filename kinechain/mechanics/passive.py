@@ -60,36 +60,152 @@ def base_name(coordinate: str) -> str:
 
 @dataclass(frozen=True)
 class LinearCurve:
-    """A linear passive moment–angle curve: ``M(θ) = −k θ``.
+    """A linear passive moment–angle curve, ``M(θ) = −k θ``; with ``flexion`` given, bilinear:
+    slope ``k`` for ``θ > 0`` and ``flexion`` for ``θ < 0``, joined smoothly over about ``±width``.
+
+    The join: the slope is ``k₋ + (k₊ − k₋) s(θ)`` with ``s = ½ (1 + θ / √(θ² + w²))``, so that the
+    curvature Newton's method sees is continuous.
 
     Attributes
     ----------
     stiffness : float
-        ``k`` (N·m/rad).
+        ``k`` (N·m/rad), for positive angles.
+    flexion : float or None
+        Slope for negative angles (N·m/rad); ``None``: the same as ``stiffness``.
+    width : float
+        ``w`` (rad) of the join of a bilinear curve.
     """
 
     stiffness: float
+    flexion: float | None = None
+    width: float = 0.0
+
+    def _parts(self) -> tuple[float, float, float]:
+        low = self.stiffness if self.flexion is None else self.flexion
+        return low, self.stiffness - low, self.width
 
     def energy(self, angle: np.ndarray) -> np.ndarray:
         """Elastic energy (J) at ``angle`` (rad) from the curve's rest angle."""
-        return 0.5 * self.stiffness * angle**2
+        low, step, w = self._parts()
+        out = 0.5 * low * angle**2
+        if step:
+            root = np.sqrt(angle**2 + w**2)
+            out = out + 0.5 * step * (0.5 * angle**2 + 0.5 * (angle * root + w**2 * np.arcsinh(angle / w)) - w * angle)
+        return out
 
     def moment(self, angle: np.ndarray) -> np.ndarray:
         """Restoring moment (N·m), ``−dV/dθ``."""
-        return -self.stiffness * angle
+        low, step, w = self._parts()
+        out = -low * angle
+        if step:
+            out = out - 0.5 * step * (angle + np.sqrt(angle**2 + w**2) - w)
+        return out
 
     def curvature(self, angle: np.ndarray) -> np.ndarray:
         """``d²V/dθ²`` (N·m/rad)."""
-        return np.full_like(angle, self.stiffness, dtype=float)
+        low, step, w = self._parts()
+        out = np.full_like(angle, low, dtype=float)
+        if step:
+            out = out + 0.5 * step * (1.0 + angle / np.sqrt(angle**2 + w**2))
+        return out
 
 
-def _curve(name: str, table, mgh: float) -> LinearCurve:
-    if table.get("form") != "linear":
-        raise ValueError(f"passive.toml [{name}]: form must be 'linear'; got {table.get('form')!r}")
-    if table.get("scale") == "mgh":
-        # both sides together carry fraction_of_mgh of m·g·h: each side half
-        return LinearCurve(0.5 * float(table["fraction_of_mgh"]) * mgh)
-    return LinearCurve(float(table["stiffness"]))
+@dataclass(frozen=True)
+class ExponentialCurve:
+    """Two exponentials, one for each end of the range (the form of Anderson & Pandy's passive
+    joint moments): ``M(θ) = a₁ exp(b₁ (θ − c₁)) + a₂ exp(b₂ (θ − c₂))`` (N·m, θ in rad).
+
+    Nearly zero inside the range, rising steeply towards its ends (``a₁ < 0 < b₁`` restrains the
+    positive end, ``a₂ > 0 > b₂`` the negative one). The energy is taken zero at ``θ = 0``.
+    """
+
+    a: tuple[float, float]
+    b: tuple[float, float]
+    c: tuple[float, float]
+
+    def _terms(self, angle: np.ndarray) -> list[np.ndarray]:
+        return [a * np.exp(b * (angle - c)) for a, b, c in zip(self.a, self.b, self.c, strict=True)]
+
+    def energy(self, angle: np.ndarray) -> np.ndarray:
+        """Elastic energy (J), ``−∫₀^θ M``."""
+        at_zero = self._terms(np.zeros(1))
+        return -sum((t - z) / b for t, z, b in zip(self._terms(angle), at_zero, self.b, strict=True))
+
+    def moment(self, angle: np.ndarray) -> np.ndarray:
+        """Moment (N·m)."""
+        return sum(self._terms(angle))
+
+    def curvature(self, angle: np.ndarray) -> np.ndarray:
+        """``d²V/dθ² = −dM/dθ`` (N·m/rad)."""
+        return -sum(t * b for t, b in zip(self._terms(angle), self.b, strict=True))
+
+
+@dataclass(frozen=True)
+class AmplitudeCurve:
+    """A stiffness that falls with amplitude as a power law: chordal stiffness
+    ``k(θ) = k_ref ((θ² + θ_s²) / θ_ref²)^(−p/2)``, moment ``M(θ) = −k(θ) θ``.
+
+    For ``|θ| ≫ θ_s`` this is the measured law ``k ∝ |θ|^−p`` through ``k_ref`` at ``θ_ref``;
+    ``θ_s`` rounds the cusp at zero (below the smallest measured amplitude) so that the curvature
+    is finite. The energy is convex for ``p < 1``.
+
+    Attributes
+    ----------
+    reference : float
+        ``k_ref`` (N·m/rad), the chordal stiffness at amplitude ``θ_ref``.
+    amplitude : float
+        ``θ_ref`` (rad).
+    exponent : float
+        ``p`` (1), ``0 ≤ p < 1``.
+    smoothing : float
+        ``θ_s`` (rad).
+    """
+
+    reference: float
+    amplitude: float
+    exponent: float
+    smoothing: float
+
+    def _scale(self) -> float:
+        return self.reference * self.amplitude**self.exponent
+
+    def energy(self, angle: np.ndarray) -> np.ndarray:
+        """Elastic energy (J), ``∫₀^θ k(x) x dx``."""
+        p, s2 = self.exponent, self.smoothing**2
+        return self._scale() * ((angle**2 + s2) ** (1 - p / 2) - s2 ** (1 - p / 2)) / (2 - p)
+
+    def moment(self, angle: np.ndarray) -> np.ndarray:
+        """Restoring moment (N·m)."""
+        return -self._scale() * angle * (angle**2 + self.smoothing**2) ** (-self.exponent / 2)
+
+    def curvature(self, angle: np.ndarray) -> np.ndarray:
+        """``d²V/dθ²`` (N·m/rad)."""
+        r2 = angle**2 + self.smoothing**2
+        return self._scale() * r2 ** (-self.exponent / 2) * (1 - self.exponent * angle**2 / r2)
+
+
+def _curve(name: str, table, mgh: float):
+    """The curve of a ``data/passive.toml`` table; ``mgh`` (N·m) scales tables given as a fraction of it."""
+    form = table.get("form")
+    scale = 0.5 * mgh if table.get("scale") == "mgh" else 1.0  # of both sides together: each side half
+    if form == "linear":
+        flexion = table.get("flexion_stiffness")
+        preload = float(table.get("preload_factor", 1.0))
+        return LinearCurve(
+            preload * float(table["stiffness"]),
+            None if flexion is None else preload * float(flexion),
+            float(np.radians(table.get("join_width", 0.0))),
+        )
+    if form == "exponential":
+        return ExponentialCurve(tuple(table["a"]), tuple(table["b"]), tuple(table["c"]))
+    if form == "amplitude":
+        return AmplitudeCurve(
+            scale * float(table["reference_stiffness"]),
+            float(np.radians(table["reference_amplitude"])),
+            float(table["exponent"]),
+            float(np.radians(table["smoothing_amplitude"])),
+        )
+    raise ValueError(f"passive.toml [{name}]: form must be 'linear', 'exponential' or 'amplitude'; got {form!r}")
 
 
 @dataclass(frozen=True)
@@ -100,7 +216,7 @@ class PassiveJoints:
     ----------
     rest : ndarray (25,)
         Coordinates at which every passive moment is zero: the neutral posture (rad, m).
-    curves : tuple of (int, LinearCurve, ndarray or None)
+    curves : tuple of (int, curve, ndarray or None)
         Per coordinate with a joint: its index in :data:`COORDINATES`, its curve (for a
         coordinate shared by the lumbar levels, that of the reference motion segment), and for a
         shared coordinate the levels' shares ``f`` (len(LUMBAR_LEVELS),).
