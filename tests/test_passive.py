@@ -75,12 +75,11 @@ def test_lumbar_level_moments_recompose_the_coordinates_moments(model, q):
         np.testing.assert_allclose(rows[:, row], expected, rtol=1e-12, atol=1e-12)
 
 
-def test_neutral_posture_carries_almost_no_passive_moment(model):
-    """Zero at neutral, but for the published ligament curves' own offsets (below 1e-3 N·m)."""
+def test_neutral_posture_carries_no_passive_moment(model):
     passive = passive_joints(model)
     q = model.neutral()[None]
-    np.testing.assert_allclose(passive.moment(q), 0.0, atol=1e-3)
-    np.testing.assert_allclose(equilibrium_moments(passive, q, body_frames(model.p, q)), 0.0, atol=1e-3)
+    np.testing.assert_array_equal(passive.moment(q), 0.0)
+    np.testing.assert_allclose(equilibrium_moments(passive, q, body_frames(model.p, q)), 0.0, atol=1e-15)
 
 
 def _moment_at(model, name, degrees):

@@ -231,7 +231,9 @@ def test_force_sharing_of_model_problems_matches_the_exact_solver(model, monkeyp
     (a, tau, kwargs, (act, reserve, ok)), *_ = seen
     assert kwargs["reserve_scale"] == sharing.RESERVE_SCALE and a.shape[2] == len(model.muscles)
     assert ok.all()
-    assert any(np.abs(reserve).max(axis=1) > 1.0) == case.startswith(("single stance", "lift"))
+    # reserves where the muscles cannot hold the posture: weak muscles, and the squat's lumbar torsion
+    # (the pelvis turns, the thorax is held) against the spine's passive torsion
+    assert any(np.abs(reserve).max(axis=1) > 1.0) == case.startswith(("single stance", "lift", "squat"))
     for i in range(a.shape[0]):
         ref_a, ref_r = _sharing_reference(a[i], tau[i], 2, sharing.RESERVE_SCALE)
         cost = np.sum(act[i] ** 2) + np.sum((reserve[i] / sharing.RESERVE_SCALE) ** 2)

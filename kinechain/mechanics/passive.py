@@ -116,7 +116,9 @@ class ExponentialCurve:
     joint moments): ``M(θ) = a₁ exp(b₁ (θ − c₁)) + a₂ exp(b₂ (θ − c₂))`` (N·m, θ in rad).
 
     Nearly zero inside the range, rising steeply towards its ends (``a₁ < 0 < b₁`` restrains the
-    positive end, ``a₂ > 0 > b₂`` the negative one). The energy is taken zero at ``θ = 0``.
+    positive end, ``a₂ > 0 > b₂`` the negative one). The published curves are not exactly zero at
+    the neutral posture (the hip's below 3e-4 N·m); that offset ``M(0)`` is removed, so that the
+    neutral posture stays the rest posture of the joints. The energy is zero at ``θ = 0``.
     """
 
     a: tuple[float, float]
@@ -129,11 +131,11 @@ class ExponentialCurve:
     def energy(self, angle: np.ndarray) -> np.ndarray:
         """Elastic energy (J), ``−∫₀^θ M``."""
         at_zero = self._terms(np.zeros(1))
-        return -sum((t - z) / b for t, z, b in zip(self._terms(angle), at_zero, self.b, strict=True))
+        return -sum((t - z) / b - z * angle for t, z, b in zip(self._terms(angle), at_zero, self.b, strict=True))
 
     def moment(self, angle: np.ndarray) -> np.ndarray:
-        """Moment (N·m)."""
-        return sum(self._terms(angle))
+        """Moment (N·m), less its value at zero."""
+        return sum(t - z for t, z in zip(self._terms(angle), self._terms(np.zeros(1)), strict=True))
 
     def curvature(self, angle: np.ndarray) -> np.ndarray:
         """``d²V/dθ² = −dM/dθ`` (N·m/rad)."""

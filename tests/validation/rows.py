@@ -279,7 +279,7 @@ def _lumbar_rows() -> list[Row]:
             "1",
             _point_band(2.2),
             f"{bend[1]:.2f} at 36° trunk inclination ({bend[0]:.2f} at 20°, {bend[3]:.2f} at 60°)",
-            "below: the flexed lumbar spine's passive tissues carry most of the moment, and the compression "
+            "below: the flexed lumbar spine's passive tissues carry part of the moment, and the compression "
             "their ligaments add to the disc is not modelled",
         ),
         Row(
@@ -302,6 +302,7 @@ def _lumbar_rows() -> list[Row]:
             "N",
             (2.3 * per_mpa[0], 2.3 * per_mpa[1]),
             f"{loads['lift_l4l5'][0]:.0f} N (0.25 m) – {loads['lift_l4l5'][1]:.0f} N (0.40 m), 45° inclination",
+            "above the band with the hands 0.40 m in front",
         ),
         Row(
             "niosh_unloaded",
@@ -371,8 +372,7 @@ def _posture_rows() -> list[Row]:
             f"`knee_fppa_r` {_f(squat['typical_knee_fppa_r'])}° (60° squat, every clinical input free, "
             f"typical strength; tibiofemoral valgus {_f(squat['typical_knee_valgus_r'])}°); "
             f"{_f(squat['weak_knee_fppa_r'])}° with gluteus medius at 0.3",
-            f"the free squat settles in femoral external rotation, hip internal rotation "
-            f"{_f(squat['typical_hip_internal_rotation_r'])}°",
+            f"hip internal rotation {_f(squat['typical_hip_internal_rotation_r'])}°: the femur rotates externally",
         ),
         Row(
             "fppa_grows_with_femoral_ir",
