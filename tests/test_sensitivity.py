@@ -91,7 +91,7 @@ def test_infeasible_kinechain_elements_are_counted_and_dropped_only_on_request(c
     spec = {
         "method": "one_at_a_time",
         "task": "single_leg_squat_r",
-        "fixed": {"knee_flexion": 60.0},
+        "fixed": {"knee_flexion": 20.0},
         "outputs": ["l5s1_compression", "lumbar_torsion"],
         "parameters": {
             "strength.gluteus_medius": {"bounds": [0.05, 1.0], "baseline": 1.0},
