@@ -1,10 +1,16 @@
 """``statics``: inverse statics, muscle force sharing and lumbar loads at solved postures.
 
 Net joint loads come from :mod:`kinechain.mechanics.external` (legs from the ground up, lumbar
-levels from the trunk down, closing at the pelvis) and the muscle forces that balance them
-from :mod:`kinechain.mechanics.sharing`. The lumbar loads are the joint reaction at L5/S1 and
-L4/L5 — all external forces above the level plus every muscle crossing it — in the frame of
-the endplate below.
+levels from the trunk down, closing at the pelvis); the joints' passive elastic moments from
+:mod:`kinechain.mechanics.passive` (the same the posture energy contains); the muscle forces
+that balance the rest from :mod:`kinechain.mechanics.sharing`. At every equilibrium axis,
+``muscle_moment + passive_moment + reserve_moment = net_moment``.
+
+The lumbar loads are the joint reaction at L5/S1 and L4/L5 in the frame of the endplate below:
+the net load of the level (all external forces above it) less what the muscles crossing it
+carry. Its force is what the disc and facets transmit (compression and shears); its moment is
+what the level's passive tissues carry — the passive elastic moment of the level — plus any
+reserve moment (zero in a feasible result).
 """
 
 from __future__ import annotations
@@ -40,7 +46,10 @@ class Loads:
     disc is pressed; ``shear_ap`` (N) positive when the upper body is pushed anteriorly;
     ``shear_lateral`` (N) positive to the right; ``flexion_moment`` and ``lateral_bending_moment``
     (N·m) positive flexing and bending the upper body to the right; ``torsion_moment`` (N·m) positive turning the
-    upper body to the left; joint moments are net internal moments on the coordinate axes.
+    upper body to the left — these three are the moment of the joint reaction (what the level's
+    passive tissues carry, plus any reserve); hip and knee moments are net internal moments on the
+    coordinate axes; ``net_moment``, ``muscle_moment``, ``passive_moment`` and ``reserve_moment``
+    over the ``coordinate`` axis (:func:`equilibrium_labels`) add up: muscle + passive + reserve = net.
 
     Attributes
     ----------
@@ -96,8 +105,10 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
     cond, frames, model = pose.conditions, pose.frames, pose.model
     if not pose.converged.all():  # evaluate unsolved elements at neutral standing, then blank them
         frames = body_frames(model.p, np.where(pose.converged[:, None], pose.q, model.neutral()))
+    q = np.where(pose.converged[:, None], pose.q, model.neutral())
     sharing = muscle_equilibrium(
         model,
+        q,
         frames,
         cond.task.stance,
         cond.strength,
@@ -112,16 +123,18 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
     for level in DISC_FRAME:
         k = BODIES.index(JOINTS[level])
         force, moment = joints[level]
-        contact = force - np.einsum("nm,nmi->ni", tension, geometry.distal_force[:, k])  # proximal on distal
+        # the joint reaction, proximal on distal: the net load less the muscles crossing the level
+        contact = force - np.einsum("nm,nmi->ni", tension, geometry.distal_force[:, k])
+        reaction = moment - np.einsum("nm,nmi->ni", tension, geometry.distal_moment[:, k])
         disc = frames.rotations[:, BODIES.index(DISC_FRAME[level])]
         local = np.einsum("nji,nj->ni", disc, contact)
         out[f"{level}_compression"] = local[:, 1]
         out[f"{level}_shear_ap"] = -local[:, 0]
         out[f"{level}_shear_lateral"] = -local[:, 2]
-        # the moment the level exerts on the upper body, in the disc frame (X anterior, Y normal, Z right)
-        out[f"{level}_torsion_moment"] = np.einsum("ni,ni->n", moment, disc[:, :, 1])
-        out[f"{level}_flexion_moment"] = -np.einsum("ni,ni->n", moment, disc[:, :, 2])
-        out[f"{level}_lateral_bending_moment"] = np.einsum("ni,ni->n", moment, disc[:, :, 0])
+        # in the disc frame (X anterior, Y normal, Z right)
+        out[f"{level}_torsion_moment"] = np.einsum("ni,ni->n", reaction, disc[:, :, 1])
+        out[f"{level}_flexion_moment"] = -np.einsum("ni,ni->n", reaction, disc[:, :, 2])
+        out[f"{level}_lateral_bending_moment"] = np.einsum("ni,ni->n", reaction, disc[:, :, 0])
 
     for side in "rl":
         for joint, body in (("hip", f"femur_{side}"), ("knee", f"tibia_{side}")):
@@ -140,6 +153,9 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
     out |= {
         "muscle_force": tension,
         "muscle_activation": sharing.activation,
+        "net_moment": sharing.net,
+        "muscle_moment": sharing.muscle,
+        "passive_moment": sharing.passive,
         "reserve_moment": sharing.reserve,
         "feasible": feasible & pose.converged,
     }

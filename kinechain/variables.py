@@ -249,6 +249,12 @@ MUSCLE_PARAMETERS = _table(
 )
 
 _LEVELS = MappingProxyType({"l5s1": "L5/S1", "l4l5": "L4/L5"})
+#: Positive direction of the moments over the ``coordinate`` dimension (muscle + passive + reserve = net).
+_EQUILIBRIUM_POSITIVE = (
+    "on the distal segment, in the row's direction: hip flexion, adduction, internal rotation; knee flexion; "
+    "lumbar rows in the disc frame of the level: lateral_bending bends the upper body right, axial_torsion "
+    "turns it left, flexion_extension extends it"
+)
 
 #: Clinical outputs of a posture (degrees).
 POSTURE_OUTPUTS = _table(
@@ -296,19 +302,22 @@ LOAD_OUTPUTS = _table(
             Variable(
                 f"{lvl}_torsion_moment",
                 "N m",
-                f"{text} net axial moment about the endplate normal",
+                f"{text} joint reaction moment (passive tissues of the level, plus any reserve) on the upper "
+                "body, about the endplate normal",
                 "turning the upper body left",
             ),
             Variable(
                 f"{lvl}_flexion_moment",
                 "N m",
-                f"{text} net sagittal moment on the upper body, about the disc frame's lateral axis",
+                f"{text} joint reaction moment (passive tissues of the level, plus any reserve) on the upper "
+                "body, about the disc frame's lateral axis",
                 "flexing the upper body",
             ),
             Variable(
                 f"{lvl}_lateral_bending_moment",
                 "N m",
-                f"{text} net frontal moment on the upper body, about the disc frame's anterior axis",
+                f"{text} joint reaction moment (passive tissues of the level, plus any reserve) on the upper "
+                "body, about the disc frame's anterior axis",
                 "bending the upper body to the right",
             ),
         ]
@@ -323,8 +332,14 @@ LOAD_OUTPUTS = _table(
     [
         Variable("muscle_force", "N", "muscle tendon force", dims=("muscle",)),
         Variable("muscle_activation", "1", "muscle activation", dims=("muscle",)),
-        Variable(
-            "reserve_moment", "N m", "reserve actuator moment (what the muscles cannot supply)", dims=("coordinate",)
+        *(
+            Variable(name, "N m", f"{text} at each equilibrium axis", _EQUILIBRIUM_POSITIVE, dims=("coordinate",))
+            for name, text in (
+                ("net_moment", "net internal joint moment (from gravity, ground reaction and hand load)"),
+                ("muscle_moment", "moment of the muscle forces"),
+                ("passive_moment", "passive elastic moment of the joint (ligaments, capsule, disc and facets)"),
+                ("reserve_moment", "reserve actuator moment (what muscles and passive structures cannot supply)"),
+            )
         ),
         Variable(
             "feasible", "1", "muscles hold the posture without reserves and the centre of pressure is under the foot"

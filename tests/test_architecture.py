@@ -112,8 +112,8 @@ def test_imports_are_at_module_level(name):
 
 
 def test_packaged_tables_are_read_only():
-    table = read_toml("stiffness.toml")
+    table = read_toml("passive.toml")
     with pytest.raises(TypeError):
-        table["passive"]["knee_angle"] = 0.0
+        table["knee_angle"]["stiffness"] = 0.0
     with pytest.raises(TypeError):
         read_csv("muscles.csv")[0]["max_isometric_force"] = "0"

@@ -9,6 +9,8 @@ from hypothesis.extra.numpy import arrays
 from strategies import paired, subjects
 
 import kinechain as kc
+from kinechain.mechanics.sharing import RESERVE_LIMIT
+from kinechain.statics import equilibrium_labels
 from kinechain.variables import POSTURE_OUTPUTS as OUTPUTS
 
 LATERAL = (
@@ -98,31 +100,39 @@ def test_valgus_adducts_the_hip_monotonically(model):
 def test_squat_projection_valgus_adducts_and_rotates_the_hip_and_twists_the_lumbar_spine(subject, size, top):
     """Valgus as single-leg squat studies measure it, the frontal-plane projection angle, all else free.
 
-    The direction is the mechanism's, for subjects whose muscles hold the squat: where they cannot
-    (heavy subjects; reserves of tens of N·m), the holding deficit lets the posture give way and
-    only the solve is checked.
+    The direction is the mechanism's, for subjects whose leg muscles hold the squat: where they cannot
+    (heavy subjects; reserves of tens of N·m at the hip or knee), the holding deficit lets the posture
+    give way and only the solve is checked. (The trunk muscles cannot hold the twisted lumbar spine's
+    passive torsion in a 60° squat — lumbar reserves of a few N·m for every subject — which does not
+    let the legs give way.) Lumbar torsion grows until the lumbar spine reaches its rotation limit.
     """
     model = kc.Model.default(subject)
     fppa = np.linspace(0.0, top, size)
     squat = kc.propagate(model, knee_fppa_r=fppa, task="single_leg_squat_r", knee_flexion=60.0)
     assert squat.converged.all()
     np.testing.assert_allclose(squat["knee_fppa_r"], fppa, atol=1e-7)
-    if not kc.statics(squat)["feasible"].all():
+    legs = [i for i, label in enumerate(equilibrium_labels()) if label.startswith(("hip", "knee"))]
+    if np.abs(kc.statics(squat)["reserve_moment"][:, legs]).max() > RESERVE_LIMIT:
         return
     for name in ("hip_adduction_r", "hip_internal_rotation_r"):
         assert np.all(np.diff(squat[name]) > 0), name
-    assert np.all(np.diff(np.abs(squat["lumbar_torsion"])) > 0)
+    free = np.array(["lumbar_rotation" not in text for text in squat.limit])
+    assert free[0]
+    assert np.all(np.diff(np.abs(squat["lumbar_torsion"])[free]) > 0)
 
 
 def test_coupling_to_projection_valgus_matches_finite_differences(model):
-    base = dict(task="single_leg_squat_r", knee_flexion=60.0)
-    pose = kc.propagate(model, knee_fppa_r=8.0, **base)
+    # a squat the muscles hold with capacity to spare, so that no holding deficit changes with the
+    # input (coupling holds it at the solved posture): deeper squats with more valgus twist the lumbar
+    # spine further than the trunk muscles can hold against its passive torsion (reserves)
+    base = dict(task="single_leg_squat_r", knee_flexion=10.0)
+    pose = kc.propagate(model, knee_fppa_r=1.0, **base)
+    assert np.abs(pose.deficit).max() < 1e-4  # N·m: reserves only as small as their penalty leaves them
     ratio = kc.coupling(pose, inputs=["knee_fppa_r"], outputs=["hip_internal_rotation_r"])
     h = 1e-3
-    plus, minus = (kc.propagate(model, knee_fppa_r=8.0 + d, **base) for d in (h, -h))
+    plus, minus = (kc.propagate(model, knee_fppa_r=1.0 + d, **base) for d in (h, -h))
     fd = (plus["hip_internal_rotation_r"] - minus["hip_internal_rotation_r"]) / (2 * h)
-    # deficits held at the solved posture (see coupling): agreement to the deficit's share
-    np.testing.assert_allclose(ratio.sel(output="hip_internal_rotation_r").values[0], fd, atol=2e-3)
+    np.testing.assert_allclose(ratio.sel(output="hip_internal_rotation_r").values[0], fd, atol=2e-4)
 
 
 def test_squat_tibiofemoral_valgus_rotates_the_hip_externally(model):

@@ -14,6 +14,7 @@ from strategies import paired
 import kinechain as kc
 from kinechain.body.chain import body_frames
 from kinechain.body.topology import COORDINATE_RANGES, COORDINATES, TRANSLATIONS
+from kinechain.mechanics.passive import passive_joints
 from kinechain.posture.kkt import MIDTARSAL_STIFFNESS, build_problem, constraints, foot_energy, foot_roll
 
 #: Size of the feasible perturbations (rad, m).
@@ -55,12 +56,14 @@ def _problem(pose):
 
 
 def _energy(pose, problem, q):
-    """E(q) = ½ΔqᵀKΔq + dᵀΔq + ½ k_m Σ θ² of docs/model.md: K from the problem, d the pose's deficit,
-    θ the rotation of each stance rearfoot on its forefoot about the midtarsal axis."""
+    """E(q) = V(q) + ½ΔqᵀKΔq + dᵀΔq + ½ k_m Σ θ² of docs/model.md: V the joints' passive energy, K from
+    the problem, d the pose's deficit, θ the rotation of each stance rearfoot on its forefoot about the
+    midtarsal axis."""
     dq = q - pose.model.neutral()
     roll, _ = foot_roll(problem, body_frames(pose.model.p, q))
     return (
-        0.5 * np.einsum("ni,nij,nj->n", dq, problem.stiffness, dq)
+        passive_joints(pose.model).energy(q)
+        + 0.5 * np.einsum("ni,nij,nj->n", dq, problem.stiffness, dq)
         + np.einsum("ni,ni->n", pose.deficit, dq)
         + 0.5 * MIDTARSAL_STIFFNESS * np.sum(roll**2, axis=1)
     )
@@ -70,6 +73,7 @@ def _lagrangian_gradient(pose, problem, lam, q):
     """∇E + Jᵀλ at ``q`` (n, 25)."""
     _, jac, frames = constraints(problem, q)
     grad = np.einsum("nij,nj->ni", problem.stiffness, q - pose.model.neutral()) + pose.deficit
+    grad = grad - passive_joints(pose.model).moment(q)
     return grad + foot_energy(problem, frames)[0] + np.einsum("nmi,nm->ni", jac, lam), grad
 
 

@@ -18,7 +18,11 @@ def test_dataset_variables_units_and_attributes(model):
     for name in ("hip_moment_adduction_r", "knee_moment_flexion_l", "hip_contact_force_l"):
         assert "units" in ds[name].attrs and "long_name" in ds[name].attrs
     assert ds["muscle_force"].dims == ("muscle",)
-    assert ds["reserve_moment"].dims == ("coordinate",)
+    parts = {k: ds[f"{k}_moment"] for k in ("net", "muscle", "passive", "reserve")}
+    for part in parts.values():
+        assert part.dims == ("coordinate",) and part.attrs["units"] == "N m"
+    assert "l5s1_axial_torsion" in ds["coordinate"].values
+    np.testing.assert_allclose(parts["muscle"] + parts["passive"] + parts["reserve"], parts["net"], atol=1e-6)
     assert bool(ds["converged"]) and bool(ds["feasible"])
     assert json.loads(ds.attrs["subject"]) == {"mass": 70.0, "height": 1.75, "sex": "male"}
     assert json.loads(ds.attrs["parameters"])["knee_valgus_r"] == 10.0

@@ -9,17 +9,20 @@ from strategies import paired, postures
 
 import kinechain as kc
 from kinechain.body.anthropometry import GRAVITY
-from kinechain.body.chain import body_frames
+from kinechain.body.chain import ANCESTORS, body_frames
 from kinechain.body.topology import BODIES
 from kinechain.mechanics.external import (
     external_loads,
     ground_reaction,
     hand_load_point,
     joint_loads,
+    muscle_joint_moments,
     pelvis_residual,
 )
 from kinechain.mechanics.kinematics import coordinate_array
+from kinechain.mechanics.muscles import path_geometry
 from kinechain.mechanics.sharing import share_forces
+from kinechain.statics import equilibrium_labels
 
 
 @settings(max_examples=20)
@@ -156,11 +159,16 @@ def test_mirrored_inputs_mirror_lateral_and_axial_loads(model):
     np.testing.assert_allclose(a["hip_contact_force_r"], b["hip_contact_force_l"], rtol=1e-6)
 
 
-def test_compression_rises_with_trunk_flexion_and_load(model):
+def test_extending_moment_rises_with_trunk_flexion_and_compression_with_load(model):
     bend = kc.statics(kc.propagate(model, task="forward_bend", trunk_flexion=[0.0, 15.0, 30.0, 45.0, 60.0]))
-    assert np.all(np.diff(bend["l5s1_compression"]) > 0)
-    # gravity flexes the inclined trunk: what holds it is an extending (negative) moment that grows
-    assert np.all(bend["l5s1_flexion_moment"][1:] < 0) and np.all(np.diff(bend["l5s1_flexion_moment"]) < 0)
+    row = equilibrium_labels().index("l5s1_flexion_extension")
+    # gravity flexes the inclined trunk: what holds it is an extending (positive) net moment that grows;
+    # the flexed lumbar tissues carry part of it — an extending (negative flexion) reaction moment that grows
+    # while the lumbar spine flexes further (from 45° on it stands at its flexion limit)
+    assert np.all(np.diff(bend["net_moment"][:, row]) > 0)
+    assert np.all(bend["l5s1_flexion_moment"][1:] < 0) and np.all(np.diff(bend["l5s1_flexion_moment"][:4]) < 0)
+    # compression: the muscles take what the passive tissues do not; at 60° more than standing
+    assert bend["l5s1_compression"][-1] > bend["l5s1_compression"][0]
     lift = kc.statics(
         kc.propagate(model, task="lift", trunk_flexion=45.0, load_mass=[0.0, 5.0, 10.0, 20.0], load_distance=0.4),
     )
@@ -173,7 +181,7 @@ def test_weak_erector_spinae_shifts_force_before_reserves(model):
         model,
         task="lift",
         trunk_flexion=45.0,
-        load_mass=10.0,
+        load_mass=20.0,
         load_distance=0.4,
         strength={"erector_spinae": strength},
     )
@@ -197,7 +205,7 @@ MODEL_PROBLEMS = {
     "lift, weak erector spinae": {
         "task": "lift",
         "trunk_flexion": 45.0,
-        "load_mass": 15.0,
+        "load_mass": 25.0,
         "strength": {"erector_spinae": paired([1.0, 0.3, 0.05])},
     },
 }
@@ -223,6 +231,7 @@ def test_force_sharing_of_model_problems_matches_the_exact_solver(model, monkeyp
     (a, tau, kwargs, (act, reserve, ok)), *_ = seen
     assert kwargs["reserve_scale"] == sharing.RESERVE_SCALE and a.shape[2] == len(model.muscles)
     assert ok.all()
+    # reserves where weak muscles cannot hold the posture
     assert any(np.abs(reserve).max(axis=1) > 1.0) == case.startswith(("single stance", "lift"))
     for i in range(a.shape[0]):
         ref_a, ref_r = _sharing_reference(a[i], tau[i], 2, sharing.RESERVE_SCALE)
@@ -237,11 +246,12 @@ def test_force_sharing_of_model_problems_matches_the_exact_solver(model, monkeyp
 
 
 def test_disc_moments_balance_the_weight_above_the_level(model):
-    """Top-down: the level's moment on the upper body equals minus the moment of everything above
-    it (trunk weight, hand load) about the joint centre, and its disc-frame parts recompose it."""
+    """Top-down: the level's net moment on the upper body equals minus the moment of everything
+    above it (trunk weight, hand load) about the joint centre, and its disc-frame parts recompose it."""
     pose = kc.propagate(model, task="lift", trunk_flexion=[10.0, 40.0], load_mass=8.0, load_distance=0.35)
     loads = kc.statics(pose)
     frames = pose.frames
+    labels = equilibrium_labels()
     weights = external_loads(model, frames, pose.conditions.load_mass, pose.conditions.load_distance)
     for level, vertebra, disc_body in (("l5s1", "L5", "sacrum"), ("l4l5", "L4", "L5")):
         centre = frames.origins[:, BODIES.index(vertebra)]
@@ -250,12 +260,94 @@ def test_disc_moments_balance_the_weight_above_the_level(model):
         )
         external = np.cross(weights.point[:, above] - centre[:, None], weights.force[:, above]).sum(axis=1)
         disc = frames.rotations[:, BODIES.index(disc_body)]
-        parts = np.stack(
-            [
-                loads[f"{level}_lateral_bending_moment"],
-                loads[f"{level}_torsion_moment"],
-                -loads[f"{level}_flexion_moment"],
-            ],
-            axis=1,
-        )
+        rows = [labels.index(f"{level}_{axis}") for axis in ("lateral_bending", "axial_torsion", "flexion_extension")]
+        parts = loads["net_moment"][:, rows]
         np.testing.assert_allclose(np.einsum("nij,nj->ni", disc, parts), -external, atol=1e-9)
+        # the joint reaction's moment is what neither the muscles nor … carry: passive + reserve
+        reaction = loads["passive_moment"][:, rows] + loads["reserve_moment"][:, rows]
+        np.testing.assert_allclose(loads[f"{level}_lateral_bending_moment"], reaction[:, 0], atol=1e-9)
+        np.testing.assert_allclose(loads[f"{level}_torsion_moment"], reaction[:, 1], atol=1e-9)
+        np.testing.assert_allclose(loads[f"{level}_flexion_moment"], -reaction[:, 2], atol=1e-9)
+
+
+_TASK_INPUTS = {
+    "double_stance": {},
+    "single_stance_r": {},
+    "single_stance_l": {},
+    "single_leg_squat_r": {"knee_flexion": 45.0},
+    "single_leg_squat_l": {"knee_flexion": 30.0},
+    "forward_bend": {"trunk_flexion": 30.0},
+    "lift": {"trunk_flexion": 40.0, "load_mass": 10.0, "load_distance": 0.35},
+}
+
+
+def _from_below(model, frames, stance, weights, tension, geometry):
+    """Per lumbar level, the force and moment (about the joint centre) of everything acting on the chain
+    BELOW it: the external loads (segment weights, ground reaction) and, apart, the pull of every muscle at
+    its path points on those segments. Independent of the top-down evaluation of the statics."""
+    grf = ground_reaction(model, frames, stance, weights)
+    body = model.muscles.point_body
+    out = {}
+    for level, vertebra in (("l5s1", "L5"), ("l4l5", "L4")):
+        k = BODIES.index(vertebra)
+        centre = frames.origins[:, k]
+        upper = np.array([k in ANCESTORS[b] for b in range(len(BODIES))])
+        below = ~upper[weights.body]
+        force = weights.force[:, below].sum(axis=1)
+        moment = np.cross(weights.point[:, below] - centre[:, None], weights.force[:, below]).sum(axis=1)
+        for side in grf.force:
+            force = force + grf.force[side]
+            moment = moment + np.cross(grf.point[side] - centre, grf.force[side]) + grf.moment[side]
+        on_lower = (body >= 0) & ~upper[np.where(body >= 0, body, 0)]  # (M, P)
+        pull = -tension[:, :, None, None] * geometry.grad * on_lower[None, :, :, None]  # (n, M, P, 3)
+        pull_moment = np.cross(geometry.points - centre[:, None, None], pull).sum(axis=(1, 2))
+        out[level] = (force, moment, pull.sum(axis=(1, 2)), pull_moment)
+    return out
+
+
+@settings(max_examples=12)
+@given(
+    task=st.sampled_from(list(_TASK_INPUTS)),
+    valgus=st.lists(st.floats(-6.0, 10.0), min_size=3, max_size=3),
+    rotation=st.lists(st.floats(-8.0, 8.0), min_size=3, max_size=3),
+    strength=st.lists(st.floats(0.1, 1.5), min_size=3, max_size=3),
+    group=st.sampled_from(["gluteus_medius", "erector_spinae", "hip_external_rotators", "quadriceps", "abdominals"]),
+)
+def test_muscle_passive_and_reserve_moments_add_up_to_the_net_moment(model, task, valgus, rotation, strength, group):
+    """One story: at every equilibrium coordinate muscle + passive + reserve = net; and every lumbar load
+    output is the same evaluated bottom-up (from the ground, through the legs and pelvis) as top-down."""
+    side = "l" if task.endswith("_l") else "r"
+    inputs = {f"knee_valgus_{side}": paired(valgus), f"femoral_ir_{side}": paired(rotation)}
+    pose = kc.propagate(model, task=task, strength={group: paired(strength)}, **inputs, **_TASK_INPUTS[task])
+    ok = pose.converged
+    loads = kc.statics(pose)
+    net, muscle, passive, reserve = (loads[f"{k}_moment"][ok] for k in ("net", "muscle", "passive", "reserve"))
+    np.testing.assert_allclose(muscle + passive + reserve, net, atol=1e-7 * (1.0 + np.abs(net).max()))
+    # the muscle moments are those of the reported muscle forces
+    frames, cond = pose.frames, pose.conditions
+    geometry = path_geometry(model.muscles, frames)
+    tension = loads["muscle_force"]
+    np.testing.assert_allclose(
+        np.einsum("ndm,nm->nd", muscle_joint_moments(geometry, frames), tension)[ok], muscle, rtol=1e-9, atol=1e-9
+    )
+    # bottom-up against top-down
+    weights = external_loads(model, frames, cond.load_mass, cond.load_distance)
+    below = _from_below(model, frames, cond.task.stance, weights, np.nan_to_num(tension), geometry)
+    labels = equilibrium_labels()
+    for level, disc_body in (("l5s1", "sacrum"), ("l4l5", "L5")):
+        force, moment, pull, pull_moment = (
+            np.einsum("nji,nj->ni", frames.rotations[:, BODIES.index(disc_body)], v)[ok] for v in below[level]
+        )
+        # the lower chain is in equilibrium: the joint reaction on the upper body is what acts on the lower chain
+        reaction, reaction_moment = force + pull, moment + pull_moment
+        tol = 1e-6 * (1 + np.abs(reaction).max())
+        np.testing.assert_allclose(loads[f"{level}_compression"][ok], reaction[:, 1], atol=tol)
+        np.testing.assert_allclose(loads[f"{level}_shear_ap"][ok], -reaction[:, 0], atol=tol)
+        np.testing.assert_allclose(loads[f"{level}_shear_lateral"][ok], -reaction[:, 2], atol=tol)
+        np.testing.assert_allclose(loads[f"{level}_lateral_bending_moment"][ok], reaction_moment[:, 0], atol=tol)
+        np.testing.assert_allclose(loads[f"{level}_torsion_moment"][ok], reaction_moment[:, 1], atol=tol)
+        np.testing.assert_allclose(loads[f"{level}_flexion_moment"][ok], -reaction_moment[:, 2], atol=tol)
+        # net and muscle moments on the disc axes: the external loads below, and minus the muscles' pull below
+        rows = [labels.index(f"{level}_{axis}") for axis in ("lateral_bending", "axial_torsion", "flexion_extension")]
+        np.testing.assert_allclose(net[:, rows], moment, atol=tol)
+        np.testing.assert_allclose(muscle[:, rows], -pull_moment, atol=tol)

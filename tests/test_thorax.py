@@ -63,7 +63,9 @@ def test_weak_abductors_drop_the_pelvis_or_lean_the_trunk_over_the_stance_leg(mo
     """Gluteus medius and minimus at 0.2 in single-leg stance. Without compensation the stance hip
     gives way: it adducts and the pelvis drops on the free side. With the trunk lean taking over the
     shortfall (``abductor_compensation=1``) the trunk leans further over the stance leg than at full
-    strength, and the L5/S1 lateral bending moment and lateral shear grow."""
+    strength, and the L5/S1 lateral bending moment grows (the net moment and the part the level's
+    passive tissues carry). The lateral shear does not: the trunk muscles that balance the larger
+    bending moment pull the upper body back across the disc (docs/model.md)."""
     toward = 1.0 if side == "r" else -1.0
     task = f"single_stance_{side}"
     strong = kc.propagate(model, task=task)
@@ -74,10 +76,13 @@ def test_weak_abductors_drop_the_pelvis_or_lean_the_trunk_over_the_stance_leg(mo
     assert toward * (weak["pelvic_obliquity"] - strong["pelvic_obliquity"]) > 1.0
     assert weak[f"hip_adduction_{side}"] - strong[f"hip_adduction_{side}"] > 1.0
     assert toward * (leaning["trunk_lateral_lean"] - strong["trunk_lateral_lean"]) > 3.0
-    loads = {k: kc.statics(p) for k, p in (("strong", strong), ("leaning", leaning))}
-    for name in ("l5s1_lateral_bending_moment", "l5s1_shear_lateral"):
-        value = {k: abs(float(v[name])) for k, v in loads.items()}
-        assert value["leaning"] > 1.2 * value["strong"], name
+    loads = {k: kc.statics(p).to_dataset() for k, p in (("strong", strong), ("leaning", leaning))}
+    bending = {k: abs(float(v["net_moment"].sel(coordinate="l5s1_lateral_bending"))) for k, v in loads.items()}
+    assert bending["leaning"] > 2.0 * bending["strong"]
+    tissues = {k: abs(float(v["l5s1_lateral_bending_moment"])) for k, v in loads.items()}
+    assert tissues["leaning"] > 2.0 * tissues["strong"]
+    shear = {k: abs(float(v["l5s1_shear_lateral"])) for k, v in loads.items()}
+    assert 0.8 * shear["strong"] < shear["leaning"] < shear["strong"]
     # the lean lowers what the abductors cannot hold
     reserve = {k: np.abs(kc.statics(p)["reserve_moment"]).max() for k, p in (("weak", weak), ("leaning", leaning))}
     assert reserve["leaning"] < 0.8 * reserve["weak"]

@@ -1,7 +1,9 @@
 """Muscle force sharing: static optimization over a batch, and the muscle equilibrium of postures.
 
 Minimize ``Σ aᵖ + Σ (ρ/R)²`` subject to moment equilibrium at every :data:`EQUILIBRIUM` axis and
-``0 ≤ a ≤ 1``; reserve actuators ``ρ`` take what the muscles cannot and are reported.
+``0 ≤ a ≤ 1``; reserve actuators ``ρ`` take what the muscles cannot and are reported. At every
+axis, muscle + passive + reserve moment = net joint moment: the passive elastic moments of the
+joints (:mod:`kinechain.mechanics.passive`) carry their part first.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .muscles import (
     path_geometry,
     pennation_cosine,
 )
+from .passive import equilibrium_moments, passive_joints
 
 #: Interior-point iterations at most: every model problem tried needed at most 31 (2,000
 #: single-stance postures at R = 0.01 N·m); the count does not grow as R shrinks.
@@ -251,6 +254,9 @@ def _dual_newton(a_mat, tau, r2, tol, lam):
 class Sharing:
     """Net joint loads of a batch of postures and the muscle forces that balance them.
 
+    Moments at :data:`EQUILIBRIUM` (n, D), N·m, projected on
+    :func:`~kinechain.mechanics.external.equilibrium_axes`: ``muscle + passive + reserve = net``.
+
     Attributes
     ----------
     grf : GroundReaction
@@ -259,10 +265,16 @@ class Sharing:
     geometry : PathGeometry
         Muscle paths at the postures.
     activation : ndarray (n, M)
-    reserve : ndarray (n, D)
-        Reserve moments at :data:`EQUILIBRIUM` (N·m).
     tension : ndarray (n, M)
         Active plus passive tendon force (N).
+    net : ndarray (n, D)
+        Net joint moments (from the external loads).
+    passive : ndarray (n, D)
+        Passive elastic moments of the joints (:func:`~kinechain.mechanics.passive.equilibrium_moments`).
+    muscle : ndarray (n, D)
+        Moments of the muscle tensions.
+    reserve : ndarray (n, D)
+        Reserve moments: what neither the passive structures nor the muscles supply.
     converged : ndarray (n,) of bool
     """
 
@@ -270,13 +282,17 @@ class Sharing:
     joints: dict
     geometry: PathGeometry
     activation: np.ndarray
-    reserve: np.ndarray
     tension: np.ndarray
+    net: np.ndarray
+    passive: np.ndarray
+    muscle: np.ndarray
+    reserve: np.ndarray
     converged: np.ndarray
 
 
 def muscle_equilibrium(
     model,
+    q: np.ndarray,
     frames: Frames,
     stance: tuple[str, ...],
     strength: np.ndarray,
@@ -285,13 +301,16 @@ def muscle_equilibrium(
     load_distance: np.ndarray,
     exponent: int = 2,
 ) -> Sharing:
-    """Inverse statics and force sharing at the postures ``frames``.
+    """Inverse statics and force sharing at the postures ``q``: the muscles balance the net joint
+    moments less the joints' passive elastic moments.
 
     Parameters
     ----------
     model : Model
+    q : ndarray (n, 25)
+        Coordinates of the n postures (rad, m).
     frames : Frames
-        Segment frames of the n postures.
+        Segment frames at ``q``.
     stance : tuple of str
         Sides whose foot is on the ground.
     strength, tightness : ndarray (n, M)
@@ -310,15 +329,18 @@ def muscle_equilibrium(
     demand = np.stack(
         [np.einsum("ni,ni->n", joints[j][1], axes[:, row]) for row, (j, _) in enumerate(EQUILIBRIUM)], axis=1
     )
+    elastic = equilibrium_moments(passive_joints(model), q, frames)
     per_newton = muscle_joint_moments(geometry, frames)
     length = normalized_fiber_length(muscles, geometry.length, tightness)
     cos_penn = pennation_cosine(muscles, length)
     capacity = strength * muscles.max_isometric_force * force_length_active(length) * cos_penn
-    passive = muscles.max_isometric_force * force_length_passive(length) * cos_penn
+    stretched = muscles.max_isometric_force * force_length_passive(length) * cos_penn
     act, reserve, converged = share_forces(
         per_newton * capacity[:, None, :],
-        demand - np.einsum("ndm,nm->nd", per_newton, passive),
+        demand - elastic - np.einsum("ndm,nm->nd", per_newton, stretched),
         reserve_scale=RESERVE_SCALE,
         exponent=exponent,
     )
-    return Sharing(grf, joints, geometry, act, reserve, act * capacity + passive, converged)
+    tension = act * capacity + stretched
+    muscle = np.einsum("ndm,nm->nd", per_newton, tension)
+    return Sharing(grf, joints, geometry, act, tension, demand, elastic, muscle, reserve, converged)

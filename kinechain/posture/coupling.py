@@ -11,6 +11,7 @@ import xarray as xr
 from ..body.topology import COORDINATES
 from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_jacobian
 from ..variables import INPUTS, POSTURE_OUTPUTS
+from .energy import passive_energy
 from .kkt import build_problem, constraints, foot_energy, kkt_solve
 from .solver import Pose
 
@@ -72,7 +73,7 @@ def coupling(pose: Pose, inputs: Sequence[str] | None = None, outputs: Sequence[
     first = pose.multipliers.shape[1] - nq
     lam[:, :first] = pose.multipliers[:, :first]
     lam[:, m - limited.size :] = pose.multipliers[:, first:][:, limited]
-    hess = problem.stiffness.copy()
+    hess = problem.stiffness + passive_energy(cond, q)[1]
     for i in range(nq):
         dq = np.zeros(nq)
         dq[i] = CURVATURE_STEP

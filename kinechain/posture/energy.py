@@ -1,11 +1,14 @@
-"""The posture energy: joint stiffness ``K`` and the generalized force ``d`` the muscles cannot supply.
+"""The posture energy: the joints' passive energy ``V``, muscle stiffness ``K`` and the
+generalized force ``d`` the muscles cannot supply.
 
-For every batch element the posture minimizes ``E(q) = ½ (q − q₀)ᵀ K (q − q₀) + dᵀ (q − q₀)``
-(see :mod:`kinechain.posture.solver`). ``K`` is passive joint stiffness plus the short-range
+For every batch element the posture minimizes
+``E(q) = V(q) + ½ (q − q₀)ᵀ K (q − q₀) + dᵀ (q − q₀)`` (see :mod:`kinechain.posture.solver`).
+``V`` is the passive elastic energy of the joints (:mod:`kinechain.mechanics.passive`, the same
+passive moments the statics subtracts from the net joint moments); ``K`` is the short-range
 stiffness of the muscles holding the posture; ``d`` is the holding deficit: the reserve moments
 of the static force sharing at the posture (non-zero only where weak muscles run out of
 capacity) minus the extra passive pull of tight muscles. Constants and their sources are in
-``data/stiffness.toml``.
+``data/passive.toml`` and ``data/stiffness.toml``.
 """
 
 from __future__ import annotations
@@ -13,23 +16,17 @@ from __future__ import annotations
 import numpy as np
 
 from .._data import read_toml
-from ..body.anthropometry import GRAVITY
 from ..body.chain import Frames
-from ..body.topology import BODIES, COORDINATES, LUMBAR_LEVELS, TRANSLATIONS, joint_coordinates
+from ..body.topology import BODIES, COORDINATES, TRANSLATIONS, joint_coordinates
 from ..mechanics.external import EQUILIBRIUM, JOINTS, equilibrium_axes
 from ..mechanics.muscles import PathGeometry, force_length_passive, normalized_fiber_length, pennation_cosine
+from ..mechanics.passive import passive_joints
 from ..mechanics.sharing import muscle_equilibrium
 from .conditions import Conditions
 
 #: Stiffness of the pelvis's six free coordinates (N·m/rad, N/m): regularization of a free body,
 #: small enough to change no solved posture.
 FREE_BODY_STIFFNESS = 1e-6
-#: Lumbar stiffness keys of ``data/stiffness.toml`` → (coordinate, share of the level parameters).
-_LUMBAR = (
-    ("flexion", "lumbar_extension", "extension"),
-    ("bending", "lumbar_bending", "bending"),
-    ("rotation", "lumbar_rotation", "rotation"),
-)
 
 
 def stiffness_data() -> dict:
@@ -37,34 +34,24 @@ def stiffness_data() -> dict:
     return read_toml("stiffness.toml")
 
 
-def stiffness(cond: Conditions, neutral: Frames, geometry: PathGeometry, com: np.ndarray) -> np.ndarray:
-    """``K`` (n, 25, 25): passive joint stiffness plus muscle short-range stiffness.
+def stiffness(cond: Conditions, geometry: PathGeometry) -> np.ndarray:
+    """``K`` (n, 25, 25): muscle short-range stiffness, and a regularization of the free pelvis.
+
+    The joints' passive stiffness is not in ``K``: it is the curvature of the passive energy at
+    each iterate (:func:`passive_energy`).
 
     Parameters
     ----------
     cond : Conditions
         Strengths of the batch (muscle stiffness scales with strength).
-    neutral, geometry : Frames, PathGeometry
-        Frames and muscle paths of the neutral posture (one posture).
-    com : ndarray (3,)
-        Whole-body centre of mass of the neutral posture (m).
+    geometry : PathGeometry
+        Muscle paths of the neutral posture (one posture).
     """
     model = cond.model
     data = stiffness_data()
-    passive = np.zeros(len(COORDINATES))
-    for i, name in enumerate(COORDINATES):
-        base = name[:-2] if name[-2:] in ("_r", "_l") else name
-        passive[i] = data["passive"].get(base, 0.0)
-    # lumbar levels in series, each turning by its share f of the coordinate: K = k Σ f²
-    for key, coord, share in _LUMBAR:
-        fractions = np.array([model.parameters[f"{level}_{share}_fraction"] for level in LUMBAR_LEVELS])
-        passive[COORDINATES.index(coord)] = data["passive"][f"lumbar_{key}_per_level"] * np.sum(fractions**2)
-    # Both ankles together carry a fraction of m·g·h (Loram & Lakie 2002).
-    mgh = model.subject.mass * GRAVITY * (com[1] - neutral.origins[0, BODIES.index("talus_r"), 1])
-    for side in "rl":
-        passive[COORDINATES.index(f"ankle_angle_{side}")] = 0.5 * data["ankle"]["fraction_of_mgh"] * mgh
+    free = np.zeros(len(COORDINATES))
     for name in (*TRANSLATIONS, *joint_coordinates("pelvis")):
-        passive[COORDINATES.index(name)] = FREE_BODY_STIFFNESS
+        free[COORDINATES.index(name)] = FREE_BODY_STIFFNESS
     muscles = model.muscles
     k_muscle = (
         data["muscle"]["short_range_gamma"]
@@ -74,21 +61,35 @@ def stiffness(cond: Conditions, neutral: Frames, geometry: PathGeometry, com: np
         / muscles.optimal_fiber_length
     )  # (n, M) N/m
     r = geometry.moment_arm[0]  # (M, 25) at the neutral posture
-    return np.diag(passive) + np.einsum("nm,mi,mj->nij", k_muscle, r, r)
+    return np.diag(free) + np.einsum("nm,mi,mj->nij", k_muscle, r, r)
 
 
-def holding_deficit(cond: Conditions, frames: Frames) -> np.ndarray:
-    """Generalized force (n, 25) the muscles cannot supply at the postures ``frames``.
+def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient (n, 25) and Hessian (n, 25, 25) of the joints' passive energy ``V`` at ``q``.
+
+    The gradient is minus the passive moments the statics uses
+    (:meth:`kinechain.mechanics.passive.PassiveJoints.moment`); the Hessian is diagonal.
+    """
+    passive = passive_joints(cond.model)
+    k = passive.stiffness(q)
+    hess = np.zeros(k.shape + k.shape[-1:])
+    idx = np.arange(k.shape[1])
+    hess[:, idx, idx] = k
+    return -passive.moment(q), hess
+
+
+def holding_deficit(cond: Conditions, q: np.ndarray, frames: Frames) -> np.ndarray:
+    """Generalized force (n, 25) the muscles cannot supply at the postures ``q`` (frames ``frames``).
 
     The holding pattern is that of typical (not tight) muscles: reserves of the force sharing
-    with the user's strengths, mapped onto the coordinates, minus the extra passive pull of
-    tight muscles.
+    with the user's strengths (after the joints' passive moments, as in the statics), mapped onto
+    the coordinates, minus the extra passive pull of tight muscles.
     """
     model = cond.model
     muscles = model.muscles
     typical = np.zeros_like(cond.tightness)
     sharing = muscle_equilibrium(
-        model, frames, cond.task.stance, cond.strength, typical, cond.load_mass, cond.load_distance
+        model, q, frames, cond.task.stance, cond.strength, typical, cond.load_mass, cond.load_distance
     )
     axes = equilibrium_axes(frames)
     deficit = np.zeros((cond.n, len(COORDINATES)))

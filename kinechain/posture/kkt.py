@@ -28,7 +28,7 @@ from ..mechanics.clinical import clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import path_geometry
 from .conditions import Conditions
-from .energy import stiffness, stiffness_data
+from .energy import passive_energy, stiffness, stiffness_data
 
 #: Constraint tolerance as a fraction of the thigh length.
 TOLERANCE = 1e-9
@@ -138,7 +138,7 @@ def build_problem(cond: Conditions) -> Problem:
         targets[f"knee_flexion_{task.squat_side}"] = np.radians(cond.knee_flexion)
     released = np.zeros((n, len(targets)), dtype=bool)
     limits = np.full((n, len(COORDINATES)), np.nan)
-    return Problem(cond, stiffness(cond, neutral, geometry, com0), feet, gaze, com, targets, released, limits)
+    return Problem(cond, stiffness(cond, geometry), feet, gaze, com, targets, released, limits)
 
 
 def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:
@@ -322,15 +322,18 @@ def foot_energy(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarra
 def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.ndarray):
     c, jac, frames = constraints(problem, q)
     foot_grad, foot_hess = foot_energy(problem, frames)
-    grad = np.einsum("nij,nj->ni", problem.stiffness, q - q0) + linear + foot_grad
+    passive_grad, passive_hess = passive_energy(problem.cond, q)
+    grad = np.einsum("nij,nj->ni", problem.stiffness, q - q0) + linear + foot_grad + passive_grad
     rhs = -np.concatenate([grad, c], axis=1)[..., None]
-    sol = kkt_solve(problem.stiffness + foot_hess, jac, rhs, problem.inactive(c.shape[1]))[..., 0]
+    hessian = problem.stiffness + foot_hess + passive_hess
+    sol = kkt_solve(hessian, jac, rhs, problem.inactive(c.shape[1]))[..., 0]
     nq = q.shape[1]
     return sol[:, :nq], sol[:, nq:], c, jac, frames
 
 
 def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.ndarray | None = None):
-    """Batched Newton–KKT iterations on ``E(q) = ½ΔqᵀKΔq + linearᵀΔq`` under the constraints.
+    """Batched Newton–KKT iterations on ``E(q) = V(q) + ½ΔqᵀKΔq + linearᵀΔq`` (and the midtarsal
+    springs) under the constraints, ``V`` the joints' passive energy (:func:`passive_energy`).
 
     Only the elements ``todo`` (default: all) iterate; the others keep ``q_init``. Returns the
     coordinates, the constraint multipliers, the constraint residuals and Jacobians, and the

@@ -259,7 +259,7 @@ def _solve_chunk(cond: Conditions) -> Pose:
     lost = ~_solved(q, c, scale)
     q[lost] = q0[lost]
     at = body_frames(model.p, q) if lost.any() else frames
-    deficit = holding_deficit(cond, at)
+    deficit = holding_deficit(cond, q, at)
     deficit[lost] = 0.0
     if compensates(cond):  # the trunk leans over the stance leg; the deficit is that of the leaning posture
         goal = (1.0 - cond.abductor_compensation) * shortfall(cond, deficit)
@@ -272,7 +272,7 @@ def _solve_chunk(cond: Conditions) -> Pose:
             problem = replace(problem, targets={**problem.targets, LEAN: lean})
             problem, q, lam, c, at = within_range(problem, np.zeros_like(q0), q)
             lost |= ~_solved(q, c, scale)
-            deficit = holding_deficit(cond, at)
+            deficit = holding_deficit(cond, q, at)
             deficit[lost] = 0.0
     problem, q, lam, c, frames = within_range(problem, deficit, q)
 

@@ -280,7 +280,9 @@ def _lumbar_rows() -> list[Row]:
             "1",
             _point_band(2.2),
             f"{bend[1]:.2f} at 36° trunk inclination ({bend[0]:.2f} at 20°, {bend[3]:.2f} at 60°)",
-            "below the criterion: the thoracic spine takes 15.9° of the thorax's 36° inclination",
+            "below: the thoracic spine takes part of the thorax's inclination, and the flexed lumbar spine's "
+            "passive tissues carry part of the moment (the compression their ligaments add to the disc is "
+            "not modelled)",
         ),
         Row(
             "lift_ratio",
@@ -290,6 +292,7 @@ def _lumbar_rows() -> list[Row]:
             "1",
             None,
             f"{lift[0]:.1f} (hands 0.25 m in front of L5/S1) – {lift[1]:.1f} (0.40 m), 45° inclination",
+            "below, as the flexed standing ratio",
             bracket=4.6,
         ),
         Row(
@@ -375,8 +378,7 @@ def _posture_rows() -> list[Row]:
             f"`knee_fppa_r` {_f(squat['typical_knee_fppa_r'])}° (60° squat, every clinical input free, "
             f"typical strength; tibiofemoral valgus {_f(squat['typical_knee_valgus_r'])}°); "
             f"{_f(squat['weak_knee_fppa_r'])}° with gluteus medius at 0.3",
-            f"the free squat settles in femoral external rotation, hip internal rotation "
-            f"{_f(squat['typical_hip_internal_rotation_r'])}°",
+            f"hip internal rotation {_f(squat['typical_hip_internal_rotation_r'])}°: the femur rotates externally",
         ),
         Row(
             "fppa_grows_with_femoral_ir",
@@ -832,11 +834,54 @@ def rhythm_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+#: Columns of the compensation table: heading → strength and abductor_compensation of the right single stance.
+COMPENSATION_COLUMNS: tuple[tuple[str, dict], ...] = (
+    ("full strength", {}),
+    ("0.2, no compensation", {"strength": {"gluteus_medius": 0.2, "gluteus_minimus": 0.2}}),
+    (
+        "0.2, `abductor_compensation=0.5`",
+        {"strength": {"gluteus_medius": 0.2, "gluteus_minimus": 0.2}, "abductor_compensation": 0.5},
+    ),
+    (
+        "0.2, `abductor_compensation=1`",
+        {"strength": {"gluteus_medius": 0.2, "gluteus_minimus": 0.2}, "abductor_compensation": 1.0},
+    ),
+)
+
+
+def compensation_table() -> str:
+    """Weak abductors in right single-leg stance, with and without the trunk lean (docs/model.md)."""
+    rows_ = {
+        "stance hip adduction (°)": lambda p, d: float(p["hip_adduction_r"]),
+        "pelvic obliquity (°, right side up)": lambda p, d: float(p["pelvic_obliquity"]),
+        "trunk lateral lean (°, toward the right, stance side)": lambda p, d: float(p["trunk_lateral_lean"]),
+        "L5/S1 net lateral bending moment (N·m)": lambda p, d: float(
+            d["net_moment"].sel(coordinate="l5s1_lateral_bending")
+        ),
+        "L5/S1 lateral bending moment carried by the level's tissues (N·m)": lambda p, d: float(
+            d["l5s1_lateral_bending_moment"]
+        ),
+        "L5/S1 lateral shear (N)": lambda p, d: float(d["l5s1_shear_lateral"]),
+        "L5/S1 compression (N)": lambda p, d: float(d["l5s1_compression"]),
+        "hip abduction reserve (N·m)": lambda p, d: -float(d["reserve_moment"].sel(coordinate="hip_adduction_r")),
+    }
+    solved = []
+    for _, inputs in COMPENSATION_COLUMNS:
+        pose = kc.propagate(model(), task="single_stance_r", **inputs)
+        solved.append((pose, kc.statics(pose).to_dataset()))
+    lines = ["| | " + " | ".join(h for h, _ in COMPENSATION_COLUMNS) + " |", "|---" * (len(solved) + 1) + "|"]
+    for label, get in rows_.items():
+        digits = 0 if "(N)" in label else 1
+        lines.append(f"| {label} | " + " | ".join(_f(get(p, d), digits) for p, d in solved) + " |")
+    return "\n".join(lines) + "\n"
+
+
 #: Generated sections: (path from the repository root, section name) → function writing it.
 SECTIONS: dict[tuple[str, str], Callable[[], str]] = {
     ("docs/validation.md", "validation-table"): validation_table,
     ("docs/model.md", "coupling-table"): coupling_table,
     ("docs/model.md", "rhythm-table"): rhythm_table,
+    ("docs/model.md", "compensation-table"): compensation_table,
     ("README.md", "comparison"): readme_comparison,
     ("docs/validation.md", "hip-diagnosis"): hip_diagnosis_table,
 }

@@ -1,0 +1,350 @@
+"""Passive elastic moments of the joints: ligaments and capsules, the discs and facets of each
+lumbar motion segment, the passive tissues of the calf.
+
+One story for the posture and the loads: the posture energy contains the passive energy
+``V(q)`` of :class:`PassiveJoints` (its gradient and curvature at every Newton iteration), and
+the statics subtracts the same passive moments from the net joint moments before the muscles
+share the rest (:func:`equilibrium_moments`).
+
+The passive energy is separable, one moment–angle curve per coordinate (``data/passive.toml``,
+keyed by the coordinate's name without its side suffix):
+
+* a leg coordinate ``c``: ``V_c(q_c − q₀_c)``;
+* a coordinate shared by the ``N`` lumbar levels (``lumbar_extension`` …): every level ``ℓ``
+  turns by its share ``f_ℓ`` of the coordinate (model parameters ``{level}_{motion}_fraction``,
+  ``Σ f_ℓ = 1``, the levels' shares of the segmental range of motion). The levels are in series:
+  with nothing attached between them they carry the same passive moment, so a fixed share of the
+  motion means each level's compliance is in proportion to its share — level ``ℓ`` follows the
+  curve ``M`` of the reference (mean) motion segment with its angle scaled by ``1/(N f_ℓ)``. At
+  ``Δq`` every level is at the reference angle ``Δq/N`` and carries ``M(Δq/N)``; the coordinate's
+  generalized force is ``Σ f_ℓ M(Δq/N) = M(Δq/N)``, its energy ``V = N Σ f_ℓ V_M(Δq/N)`` —
+  ``N`` reference segments in series. (Per-level curves at each level's own angle would load the
+  levels unequally, a demand the muscles crossing several levels cannot meet.)
+
+Signs: a passive moment is a generalized force on the coordinate, ``−∂V/∂q`` (N·m), positive in
+the coordinate's positive direction — the moment the proximal segment's passive tissues exert on
+the distal one, as a net joint moment is (:mod:`kinechain.mechanics.external`). A lumbar level's
+moment about the axes of its own rotation (extension about the lower vertebra's ``z``, bending
+about the intermediate ``x``, rotation about the upper vertebra's ``y``) is turned into a moment
+vector and projected on the disc frame's axes, as the net moments of the force sharing are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .._data import read_toml
+from ..body.anthropometry import GRAVITY
+from ..body.chain import Frames, body_frames
+from ..body.topology import BODIES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE, TRANSLATIONS, joint_coordinates
+from .external import DISC_FRAME, EQUILIBRIUM, centre_of_mass, equilibrium_axes, external_loads
+
+#: Coordinates without a joint: the pelvis's six free coordinates carry no passive moment.
+FREE = (*joint_coordinates("pelvis"), *TRANSLATIONS)
+#: Lumbar motions in the order of a level's rotation sequence (about z, then x, then y).
+LEVEL_MOTIONS = ("extension", "bending", "rotation")
+
+
+def passive_data() -> dict:
+    """Passive moment–angle curves and their sources (``data/passive.toml``)."""
+    return read_toml("passive.toml")
+
+
+def base_name(coordinate: str) -> str:
+    """A coordinate's name without its side suffix (``hip_flexion_r`` → ``hip_flexion``)."""
+    return coordinate[:-2] if coordinate[-2:] in ("_r", "_l") else coordinate
+
+
+@dataclass(frozen=True)
+class LinearCurve:
+    """A linear passive moment–angle curve, ``M(θ) = −k θ``; with ``flexion`` given, bilinear:
+    slope ``k`` for ``θ > 0`` and ``flexion`` for ``θ < 0``, joined smoothly over about ``±width``.
+
+    The join: the slope is ``k₋ + (k₊ − k₋) s(θ)`` with ``s = ½ (1 + θ / √(θ² + w²))``, so that the
+    curvature Newton's method sees is continuous.
+
+    Attributes
+    ----------
+    stiffness : float
+        ``k`` (N·m/rad), for positive angles.
+    flexion : float or None
+        Slope for negative angles (N·m/rad); ``None``: the same as ``stiffness``.
+    width : float
+        ``w`` (rad) of the join of a bilinear curve.
+    """
+
+    stiffness: float
+    flexion: float | None = None
+    width: float = 0.0
+
+    def _parts(self) -> tuple[float, float, float]:
+        low = self.stiffness if self.flexion is None else self.flexion
+        return low, self.stiffness - low, self.width
+
+    def energy(self, angle: np.ndarray) -> np.ndarray:
+        """Elastic energy (J) at ``angle`` (rad) from the curve's rest angle."""
+        low, step, w = self._parts()
+        out = 0.5 * low * angle**2
+        if step:
+            root = np.sqrt(angle**2 + w**2)
+            out = out + 0.5 * step * (0.5 * angle**2 + 0.5 * (angle * root + w**2 * np.arcsinh(angle / w)) - w * angle)
+        return out
+
+    def moment(self, angle: np.ndarray) -> np.ndarray:
+        """Restoring moment (N·m), ``−dV/dθ``."""
+        low, step, w = self._parts()
+        out = -low * angle
+        if step:
+            out = out - 0.5 * step * (angle + np.sqrt(angle**2 + w**2) - w)
+        return out
+
+    def curvature(self, angle: np.ndarray) -> np.ndarray:
+        """``d²V/dθ²`` (N·m/rad)."""
+        low, step, w = self._parts()
+        out = np.full_like(angle, low, dtype=float)
+        if step:
+            out = out + 0.5 * step * (1.0 + angle / np.sqrt(angle**2 + w**2))
+        return out
+
+
+@dataclass(frozen=True)
+class ExponentialCurve:
+    """Two exponentials, one for each end of the range (the form of Anderson & Pandy's passive
+    joint moments): ``M(θ) = a₁ exp(b₁ (θ − c₁)) + a₂ exp(b₂ (θ − c₂))`` (N·m, θ in rad).
+
+    Nearly zero inside the range, rising steeply towards its ends (``a₁ < 0 < b₁`` restrains the
+    positive end, ``a₂ > 0 > b₂`` the negative one). The published curves are not exactly zero at
+    the neutral posture (the hip's below 3e-4 N·m); that offset ``M(0)`` is removed, so that the
+    neutral posture stays the rest posture of the joints. The energy is zero at ``θ = 0``.
+    """
+
+    a: tuple[float, float]
+    b: tuple[float, float]
+    c: tuple[float, float]
+
+    def _terms(self, angle: np.ndarray) -> list[np.ndarray]:
+        return [a * np.exp(b * (angle - c)) for a, b, c in zip(self.a, self.b, self.c, strict=True)]
+
+    def energy(self, angle: np.ndarray) -> np.ndarray:
+        """Elastic energy (J), ``−∫₀^θ M``."""
+        at_zero = self._terms(np.zeros(1))
+        return -sum((t - z) / b - z * angle for t, z, b in zip(self._terms(angle), at_zero, self.b, strict=True))
+
+    def moment(self, angle: np.ndarray) -> np.ndarray:
+        """Moment (N·m), less its value at zero."""
+        return sum(t - z for t, z in zip(self._terms(angle), self._terms(np.zeros(1)), strict=True))
+
+    def curvature(self, angle: np.ndarray) -> np.ndarray:
+        """``d²V/dθ² = −dM/dθ`` (N·m/rad)."""
+        return -sum(t * b for t, b in zip(self._terms(angle), self.b, strict=True))
+
+
+@dataclass(frozen=True)
+class AmplitudeCurve:
+    """A stiffness that falls with amplitude as a power law: chordal stiffness
+    ``k(θ) = k_ref ((θ² + θ_s²) / θ_ref²)^(−p/2)``, moment ``M(θ) = −k(θ) θ``.
+
+    For ``|θ| ≫ θ_s`` this is the measured law ``k ∝ |θ|^−p`` through ``k_ref`` at ``θ_ref``;
+    ``θ_s`` rounds the cusp at zero (below the smallest measured amplitude) so that the curvature
+    is finite. The energy is convex for ``p < 1``.
+
+    Attributes
+    ----------
+    reference : float
+        ``k_ref`` (N·m/rad), the chordal stiffness at amplitude ``θ_ref``.
+    amplitude : float
+        ``θ_ref`` (rad).
+    exponent : float
+        ``p`` (1), ``0 ≤ p < 1``.
+    smoothing : float
+        ``θ_s`` (rad).
+    """
+
+    reference: float
+    amplitude: float
+    exponent: float
+    smoothing: float
+
+    def _scale(self) -> float:
+        return self.reference * self.amplitude**self.exponent
+
+    def energy(self, angle: np.ndarray) -> np.ndarray:
+        """Elastic energy (J), ``∫₀^θ k(x) x dx``."""
+        p, s2 = self.exponent, self.smoothing**2
+        return self._scale() * ((angle**2 + s2) ** (1 - p / 2) - s2 ** (1 - p / 2)) / (2 - p)
+
+    def moment(self, angle: np.ndarray) -> np.ndarray:
+        """Restoring moment (N·m)."""
+        return -self._scale() * angle * (angle**2 + self.smoothing**2) ** (-self.exponent / 2)
+
+    def curvature(self, angle: np.ndarray) -> np.ndarray:
+        """``d²V/dθ²`` (N·m/rad)."""
+        r2 = angle**2 + self.smoothing**2
+        return self._scale() * r2 ** (-self.exponent / 2) * (1 - self.exponent * angle**2 / r2)
+
+
+def _curve(name: str, table, mgh: float):
+    """The curve of a ``data/passive.toml`` table; ``mgh`` (N·m) scales tables given as a fraction of it."""
+    form = table.get("form")
+    scale = 0.5 * mgh if table.get("scale") == "mgh" else 1.0  # of both sides together: each side half
+    if form == "linear":
+        flexion = table.get("flexion_stiffness")
+        preload = float(table.get("preload_factor", 1.0))
+        return LinearCurve(
+            preload * float(table["stiffness"]),
+            None if flexion is None else preload * float(flexion),
+            float(np.radians(table.get("join_width", 0.0))),
+        )
+    if form == "exponential":
+        return ExponentialCurve(tuple(table["a"]), tuple(table["b"]), tuple(table["c"]))
+    if form == "amplitude":
+        return AmplitudeCurve(
+            scale * float(table["reference_stiffness"]),
+            float(np.radians(table["reference_amplitude"])),
+            float(table["exponent"]),
+            float(np.radians(table["smoothing_amplitude"])),
+        )
+    raise ValueError(f"passive.toml [{name}]: form must be 'linear', 'exponential' or 'amplitude'; got {form!r}")
+
+
+@dataclass(frozen=True)
+class PassiveJoints:
+    """The passive elastic structures of a model's joints.
+
+    Attributes
+    ----------
+    rest : ndarray (25,)
+        Coordinates at which every passive moment is zero: the neutral posture (rad, m).
+    curves : tuple of (int, curve, ndarray or None)
+        Per coordinate with a joint: its index in :data:`COORDINATES`, its curve (for a
+        coordinate shared by the lumbar levels, that of the reference motion segment), and for a
+        shared coordinate the levels' shares ``f`` (len(LUMBAR_LEVELS),).
+    motions : dict of int to str
+        The lumbar motion (:data:`LEVEL_MOTIONS`) of each shared coordinate.
+    """
+
+    rest: np.ndarray
+    curves: tuple
+    motions: dict
+
+    def _angle(self, q: np.ndarray, index: int, shares) -> np.ndarray:
+        """The curve's angle (n,): the deviation from rest, or for a shared coordinate the mean
+        level's angle ``Δq / N`` (every level is then at the same point of its own curve)."""
+        dq = q[:, index] - self.rest[index]
+        return dq if shares is None else dq / shares.size
+
+    def energy(self, q: np.ndarray) -> np.ndarray:
+        """Passive elastic energy ``V(q)`` (n,) (J)."""
+        out = np.zeros(q.shape[0])
+        for index, curve, shares in self.curves:
+            v = curve.energy(self._angle(q, index, shares))
+            out += v if shares is None else shares.size * shares.sum() * v
+        return out
+
+    def moment(self, q: np.ndarray) -> np.ndarray:
+        """Passive generalized forces ``−∂V/∂q`` (n, 25) (N·m; zero for the free coordinates)."""
+        out = np.zeros_like(q, dtype=float)
+        for index, curve, shares in self.curves:
+            m = curve.moment(self._angle(q, index, shares))
+            out[:, index] = m if shares is None else shares.sum() * m
+        return out
+
+    def stiffness(self, q: np.ndarray) -> np.ndarray:
+        """``∂²V/∂q²`` (n, 25): diagonal, the energy being separable (N·m/rad)."""
+        out = np.zeros_like(q, dtype=float)
+        for index, curve, shares in self.curves:
+            k = curve.curvature(self._angle(q, index, shares))
+            out[:, index] = k if shares is None else shares.sum() / shares.size * k
+        return out
+
+    def level_moments(self, q: np.ndarray) -> np.ndarray:
+        """Moments (n, len(LUMBAR_LEVELS), 3) each lumbar level's passive tissues exert about the
+        axes of its own rotation, in the order of :data:`LEVEL_MOTIONS` (N·m): the same at every
+        level, the levels being in series."""
+        out = np.zeros((q.shape[0], len(LUMBAR_LEVELS), len(LEVEL_MOTIONS)))
+        for index, curve, shares in self.curves:
+            if shares is not None:
+                k = LEVEL_MOTIONS.index(self.motions[index])
+                out[:, :, k] = curve.moment(self._angle(q, index, shares))[:, None]
+        return out
+
+
+@lru_cache(maxsize=16)
+def passive_joints(model) -> PassiveJoints:
+    """The passive joints of ``model`` (a model is immutable: built once per model).
+
+    Raises
+    ------
+    ValueError
+        When a joint coordinate has no curve in ``data/passive.toml``.
+    """
+    data = passive_data()
+    rest = model.neutral()
+    neutral = body_frames(model.p, rest[None])
+    com = centre_of_mass(external_loads(model, neutral))[0]
+    mgh = model.subject.mass * GRAVITY * (com[1] - neutral.origins[0, BODIES.index("talus_r"), 1])
+    curves, motions = [], {}
+    for index, name in enumerate(COORDINATES):
+        if name in FREE:
+            continue
+        base = base_name(name)
+        if base not in data:
+            raise ValueError(
+                f"coordinate {name!r} has no passive moment curve: add a [{base}] table to data/passive.toml"
+            )
+        table = data[base]
+        shares = None
+        if "motion" in table:
+            motion = table["motion"]
+            if motion not in LEVEL_MOTIONS:
+                raise ValueError(f"passive.toml [{base}]: motion must be one of {LEVEL_MOTIONS}; got {motion!r}")
+            shares = np.array([model.parameters[f"{level}_{motion}_fraction"] for level in LUMBAR_LEVELS])
+            motions[index] = motion
+        curves.append((index, _curve(base, table, mgh), shares))
+    return PassiveJoints(rest, tuple(curves), motions)
+
+
+def level_axes(frames: Frames, level: str) -> np.ndarray:
+    """Axes (n, 3, 3) of a lumbar level's rotation in ground, as columns in :data:`LEVEL_MOTIONS` order.
+
+    A level turns its vertebra on the one below by extension about the lower frame's ``z``,
+    bending about the intermediate ``x`` and rotation about the upper frame's ``y`` (body
+    ``ZXY``); the intermediate ``x`` is perpendicular to the other two.
+    """
+    i = LUMBAR_LEVELS.index(level)
+    below = "sacrum" if i == 0 else LUMBAR_VERTEBRAE[i - 1]
+    z = frames.axis(below, 2)
+    y = frames.axis(LUMBAR_VERTEBRAE[i], 1)
+    x = np.cross(y, z)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    return np.stack([z, x, y], axis=2)
+
+
+def level_moment_vectors(passive: PassiveJoints, q: np.ndarray, frames: Frames) -> np.ndarray:
+    """Passive moment (n, len(LUMBAR_LEVELS), 3) each lumbar level exerts on the vertebra above it,
+    ground frame (N·m): the vector ``M`` whose components along the level's rotation axes ``e_k``
+    are the level's moments ``τ_k``, ``M · e_k = τ_k``."""
+    moments = passive.level_moments(q)
+    axes = np.stack([level_axes(frames, level) for level in LUMBAR_LEVELS], axis=1)  # (n, L, 3, 3)
+    return np.linalg.solve(axes.transpose(0, 1, 3, 2), moments[..., None])[..., 0]
+
+
+def equilibrium_moments(passive: PassiveJoints, q: np.ndarray, frames: Frames) -> np.ndarray:
+    """Passive moments (n, D) at the rows of :data:`EQUILIBRIUM` (N·m).
+
+    Hip and knee rows: the coordinate's passive generalized force. Lumbar rows: the level's
+    passive moment vector on the disc frame's axes (:func:`~kinechain.mechanics.external.equilibrium_axes`).
+    """
+    generalized = passive.moment(q)
+    vectors = level_moment_vectors(passive, q, frames)
+    axes = equilibrium_axes(frames)
+    rows = []
+    for row, (joint, name) in enumerate(EQUILIBRIUM):
+        if joint in DISC_FRAME:
+            rows.append(np.einsum("ni,ni->n", vectors[:, LUMBAR_LEVELS.index(joint)], axes[:, row]))
+        else:
+            rows.append(generalized[:, COORDINATES.index(name)])
+    return np.stack(rows, axis=1)
