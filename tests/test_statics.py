@@ -160,6 +160,18 @@ def test_batched_and_dual_active_set_stages_reach_the_same_optimum(monkeypatch, 
     np.testing.assert_allclose(batched[settled], act[settled], rtol=0, atol=1e-8)
 
 
+def test_elements_left_unsettled_keep_daqps_activations_and_say_so(monkeypatch):
+    from kinechain.mechanics import sharing
+
+    data = np.load(PREVIOUS)
+    monkeypatch.setattr(sharing, "MAX_ACTIVE_SET_ITERATIONS", 0)
+    monkeypatch.setattr(sharing, "POLISH_ITERATIONS", 0)
+    act, reserve, ok = share_forces(data["a"], data["tau"], reserve_scale=sharing.RESERVE_SCALE)
+    assert not ok.any()
+    np.testing.assert_allclose(act, data["activation_0"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(reserve, data["tau"] - np.einsum("ndm,nm->nd", data["a"], act), rtol=0, atol=1e-12)
+
+
 def test_other_exponents_are_refused():
     with pytest.raises(ValueError, match="exponent must be 2 or 3"):
         share_forces(np.ones((1, 1, 1)), np.ones((1, 1)), exponent=4)

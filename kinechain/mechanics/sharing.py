@@ -130,7 +130,9 @@ def share_forces(
         rest = np.flatnonzero(~solved)
         if rest.size:
             guess = np.array([_dual_active_set(a_mat[i], tau[i], reserve_scale) for i in rest])
-            act[rest], solved[rest] = _active_set(a_mat[rest], tau[rest], r2, tol, guess, POLISH_ITERATIONS)
+            polished, solved[rest] = _active_set(a_mat[rest], tau[rest], r2, tol, guess, POLISH_ITERATIONS)
+            # an element whose finish does not settle keeps daqp's activations (and is not converged)
+            act[rest] = np.where(solved[rest, None], polished, guess)
     return act, tau - _product(a_mat, act), solved
 
 
