@@ -7,8 +7,9 @@ or per-pose loop, is the best of 3 (``benchmarks/_timing.py``). Baselines:
 
 * ``propagate`` and ``simulate``: the same function called once per problem (a Python loop);
 * force sharing (the quadratic cost of ``kinechain.statics``, every muscle, its reserve scale) on
-  the problems ``statics`` poses: scipy's bounded least squares (``lsq_linear``, BVLS) per pose —
-  the exact solution of that cost — and SLSQP per pose with exact gradients.
+  the problems ``statics`` poses: ``daqp`` alone per pose (the dual active-set solver the batched
+  method hands its unsettled elements to), scipy's bounded least squares (``lsq_linear``, BVLS) per
+  pose — the exact solution of that cost — and SLSQP per pose with exact gradients.
 """
 
 from __future__ import annotations
@@ -96,6 +97,7 @@ def bench_force_sharing(model, n: int) -> None:
     r = sharing.RESERVE_SCALE
     batched = best(lambda: sharing.share_forces(a, tau, reserve_scale=r))
     baselines = {
+        "daqp per pose": best(lambda: [sharing._dual_active_set(a[i], tau[i], r) for i in range(n)]),
         "scipy BVLS per pose": best(lambda: [_bvls(a[i], tau[i], r) for i in range(n)]),
         "scipy SLSQP per pose": best(lambda: [_slsqp(a[i], tau[i], r) for i in range(n)]),
     }

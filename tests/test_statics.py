@@ -1,5 +1,7 @@
 """Equilibrium, symmetry and force sharing of the statics."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -120,6 +122,57 @@ def test_batched_force_sharing_matches_reference_solver(exponent, reserve_scale,
     rounding = 16 * np.finfo(float).eps * np.einsum("ndm,nem,ne->nd", np.abs(a), np.abs(a), lam)
     residual = np.abs(np.einsum("ndm,nm->nd", a, act) + reserve - tau)
     assert np.all(residual <= 1e-9 * (1 + np.abs(tau).max(axis=1, keepdims=True)) + rounding)
+
+
+PREVIOUS = Path(__file__).parent / "data" / "force_sharing" / "problems.npz"
+
+
+def test_force_sharing_agrees_with_the_previous_solver_on_model_problems():
+    """The model's own problems (tests/data/force_sharing): the same optimum as the interior point
+    + dual Newton solver that preceded the active-set one, to 1e-6 of an activation's range and of
+    the largest demand, at the model's reserve scale and a ten times heavier penalty."""
+    data = np.load(PREVIOUS)
+    a, tau = data["a"], data["tau"]
+    for k, reserve_scale in enumerate(data["reserve_scale"]):
+        act, reserve, ok = share_forces(a, tau, reserve_scale=reserve_scale)
+        both = ok & data[f"converged_{k}"]
+        assert both.all()
+        np.testing.assert_allclose(act, data[f"activation_{k}"], rtol=0, atol=1e-6)
+        scale = np.abs(tau).max(axis=1, keepdims=True)
+        assert np.all(np.abs(reserve - data[f"reserve_{k}"]) <= 1e-6 * scale)
+    assert np.abs(data["reserve_0"]).max() > 5.0  # some elements lean on the reserves heavily
+
+
+# optimality reached: to 1e-9 at the model's reserve scale; at R = 1e-4 N·m the D × D systems of
+# the active set have condition numbers near |A|²/R² ~ 1e13, and their rounding shows in the gradient
+@pytest.mark.parametrize(("reserve_scale", "optimality"), [(1.0, 1e-9), (0.01, 1e-9), (1e-4, 1e-6)])
+def test_batched_and_dual_active_set_stages_reach_the_same_optimum(monkeypatch, reserve_scale, optimality):
+    """Every element solved by the batched active set alone, and by ``daqp`` (finished on its active
+    set) alone, satisfies the optimality conditions however heavily the reserves are penalized, and
+    the two agree."""
+    from kinechain.mechanics import sharing
+
+    data = np.load(PREVIOUS)
+    a, tau = data["a"], data["tau"]
+    batched, settled = sharing._active_set(a, tau, reserve_scale**2, 1e-9, np.zeros(a.shape[::2]), 40)
+    monkeypatch.setattr(sharing, "MAX_ACTIVE_SET_ITERATIONS", 0)
+    act, _, ok = share_forces(a, tau, reserve_scale=reserve_scale)
+    assert ok.all() and settled.sum() >= len(a) // 2
+    for i in range(len(a)):
+        assert _kkt_violation(a[i], tau[i], act[i], 2, reserve_scale) < optimality
+    np.testing.assert_allclose(batched[settled], act[settled], rtol=0, atol=1e-8)
+
+
+def test_elements_left_unsettled_keep_daqps_activations_and_say_so(monkeypatch):
+    from kinechain.mechanics import sharing
+
+    data = np.load(PREVIOUS)
+    monkeypatch.setattr(sharing, "MAX_ACTIVE_SET_ITERATIONS", 0)
+    monkeypatch.setattr(sharing, "POLISH_ITERATIONS", 0)
+    act, reserve, ok = share_forces(data["a"], data["tau"], reserve_scale=sharing.RESERVE_SCALE)
+    assert not ok.any()
+    np.testing.assert_allclose(act, data["activation_0"], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(reserve, data["tau"] - np.einsum("ndm,nm->nd", data["a"], act), rtol=0, atol=1e-12)
 
 
 def test_other_exponents_are_refused():

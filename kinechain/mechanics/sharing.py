@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import daqp
 import numpy as np
 
 from ..body.chain import Frames
@@ -32,25 +33,36 @@ from .muscles import (
 )
 from .passive import equilibrium_moments, passive_joints
 
-#: Interior-point iterations at most: every model problem tried needed at most 31 (2,000
-#: single-stance postures at R = 0.01 N·m); the count does not grow as R shrinks.
+#: Interior-point iterations at most (cubic cost): every model problem tried needed at most 31
+#: (2,000 single-stance postures at R = 0.01 N·m); the count does not grow as R shrinks.
 MAX_INTERIOR_ITERATIONS = 60
-#: The interior point stops when its optimality residual and complementarity gap (in units of
-#: the activation cost's gradient, beyond what rounding of the gradient leaves) are below this:
-#: before the dual Newton finish of the quadratic cost, and as the answer for the cubic cost.
-INTERIOR_TOLERANCE = {2: 1e-6, 3: 1e-10}
+#: The interior point of the cubic cost stops when its optimality residual and complementarity gap
+#: (in units of the activation cost's gradient, beyond what rounding of the gradient leaves) are
+#: below this.
+INTERIOR_TOLERANCE = 1e-10
 #: Share of the distance to a bound an interior-point step may take.
 FRACTION_TO_BOUNDARY = 0.995
-#: Newton steps of the finish, each with a backtracking line search of at most
-#: :data:`LINE_SEARCH_HALVINGS` halvings.
-MAX_NEWTON_ITERATIONS = 30
-LINE_SEARCH_HALVINGS = 30
 #: Newton steps of the cubic cost's finish, over activations farther than ACTIVE_BOUND from 0 and 1.
 MAX_CUBIC_NEWTON_ITERATIONS = 8
 ACTIVE_BOUND = 1e-7
 #: Relative rounding of a double (about 2.2e-16) times a safety factor: an equilibrium residual
 #: within that share of ``|A| |A|ᵀ |λ|`` is as small as floating-point arithmetic can make it.
 ROUNDING = 16 * np.finfo(float).eps
+#: Batched active-set iterations of the quadratic cost; an element whose active set has not settled
+#: by then is solved on its own by the dual active-set method (``daqp``). On the model's problems
+#: (single stance, double stance, single-leg squat at R = 0.01 N·m) every double-stance element
+#: settled within 10, and about half of the single-stance ones, whose heavily used reserves make
+#: the batched iteration cycle.
+MAX_ACTIVE_SET_ITERATIONS = 10
+#: Iterations at most of the batched active-set method from the active set ``daqp`` found: one or
+#: two where ``daqp`` solved the problem with the reserves as variables; up to about 20 from the
+#: eliminated form at penalties 100 times the model's (R = 1e-4 N·m).
+POLISH_ITERATIONS = 20
+#: Primal feasibility tolerance of ``daqp`` (its default, 1e-6, leaves activations wrong by ~1e-9).
+DAQP_PRIMAL_TOLERANCE = 1e-12
+#: ``daqp``'s constraint sense of an equality, and its exit flag of a solved problem.
+DAQP_EQUALITY = 5
+DAQP_OPTIMAL = 1
 
 #: Reserve actuator scale R (N·m) of the force sharing: cost (ρ/R)², heavily penalized.
 RESERVE_SCALE = 0.01
@@ -67,15 +79,23 @@ def share_forces(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Static optimization over a batch: ``min Σ aᵖ + Σ (ρ/R)²`` with ``A a + ρ = τ``, ``0 ≤ a ≤ 1``.
 
-    Two stages, both batched (no optimizer is called per pose):
+    Quadratic cost (``p = 2``), exactly, in two stages:
 
-    1. A primal–dual interior-point method on the activations (reserves eliminated,
-       ``ρ = τ − A a``), whose Newton systems are solved through the ``D × D`` matrix
-       ``I + A E⁻¹ Aᵀ`` (``E`` diagonal), so that the iteration count stays bounded however
-       heavily the reserves are penalized.
-    2. From the multipliers ``λ = 2ρ/R²`` it reaches, a semismooth Newton method on the dual
-       (``a(λ) = clip((Aᵀλ / p)^{1/(p−1)}, 0, 1)``, ``ρ(λ) = R² λ / 2``) drives the equilibrium
-       residual ``A a(λ) + ρ(λ) − τ`` to ``tol`` relative to the largest demand.
+    1. A batched primal–dual active-set method on the activations (reserves eliminated,
+       ``ρ = τ − A a``): each iteration solves, for every element at once, the optimality
+       conditions with the activations of its active set held at 0 or 1, through the ``D × D``
+       system ``(R² I + A_F A_Fᵀ) ρ = R² (τ − A_U 1)`` (``F`` free, ``U`` at 1; one step of
+       iterative refinement), and moves to the bounds the activations that cross them and off
+       them those whose multipliers have the wrong sign. An element is solved when its active set
+       repeats: the point is then the exact optimum.
+    2. Elements still changing after :data:`MAX_ACTIVE_SET_ITERATIONS` (the batched iteration can
+       cycle where reserves carry much) are solved one by one by ``daqp``'s dual active-set method
+       (finite), and the batched method then finishes each on the active set ``daqp`` found, for
+       at most :data:`POLISH_ITERATIONS`.
+
+    Cubic cost (``p = 3``): a batched primal–dual interior-point method (reserves eliminated;
+    Newton systems through the ``D × D`` matrix ``I + A E⁻¹ Aᵀ``, ``E`` diagonal), then Newton
+    steps over the activations strictly inside their bounds.
 
     Parameters
     ----------
@@ -88,13 +108,15 @@ def share_forces(
     exponent : {2, 3}
         ``p``: the activation cost exponent.
     tol : float
-        Accepted equilibrium residual of ``p = 2``, as a fraction of ``1 + max |τ|``.
+        ``p = 2``: how far (activation, unitless) an activation may lie outside ``[0, 1]``, and a
+        bound's multiplier (half the cost's gradient, same unit) on its wrong side, before the
+        active set changes; the activations returned are clipped to ``[0, 1]``.
 
     Returns
     -------
     activation : ndarray (n, M)
     reserve : ndarray (n, D)
-        Reserve moments (N·m).
+        Reserve moments (N·m): ``τ − A a``.
     converged : ndarray (n,) of bool
     """
     if exponent not in (2, 3):
@@ -102,13 +124,19 @@ def share_forces(
     a_mat = np.asarray(moment_per_activation, dtype=float)
     tau = np.asarray(demand, dtype=float)
     r2 = reserve_scale**2
-    start, solved = _interior_point(a_mat, tau, r2, exponent)
     if exponent == 3:
+        start, solved = _interior_point(a_mat, tau, r2, exponent)
         act = _cubic_finish(a_mat, tau, r2, start)
-        return act, tau - _product(a_mat, act), solved
-    reserve = tau - _product(a_mat, start)
-    act, lam, converged = _dual_newton(a_mat, tau, r2, tol, 2.0 * reserve / r2)
-    return act, r2 * lam / 2.0, converged
+    else:
+        n, _, m = a_mat.shape
+        act, solved = _active_set(a_mat, tau, r2, tol, np.zeros((n, m)), MAX_ACTIVE_SET_ITERATIONS)
+        rest = np.flatnonzero(~solved)
+        if rest.size:
+            guess = np.array([_dual_active_set(a_mat[i], tau[i], reserve_scale) for i in rest])
+            polished, solved[rest] = _active_set(a_mat[rest], tau[rest], r2, tol, guess, POLISH_ITERATIONS)
+            # an element whose finish does not settle keeps daqp's activations (and is not converged)
+            act[rest] = np.where(solved[rest, None], polished, guess)
+    return act, tau - _product(a_mat, act), solved
 
 
 def _product(a_mat: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -148,7 +176,7 @@ def _interior_point(a_mat: np.ndarray, tau: np.ndarray, r2: float, p: int) -> tu
     todo = np.ones(n, dtype=bool)
     eye = np.eye(d)
     magnitude = np.abs(a_mat)
-    tol = INTERIOR_TOLERANCE[p]
+    tol = INTERIOR_TOLERANCE
     for _ in range(MAX_INTERIOR_ITERATIONS):
         g = gradient(a)
         # rounding of Aᵀ(τ − A a), in units of c: the floor of what the residual can reach
@@ -203,51 +231,69 @@ def _cubic_finish(a_mat: np.ndarray, tau: np.ndarray, r2: float, act: np.ndarray
     return best
 
 
-def _dual_newton(a_mat, tau, r2, tol, lam):
-    """Semismooth Newton on the dual of the quadratic cost from multipliers ``lam`` (n, D), with
-    a backtracking line search on the equilibrium residual; returns activations, multipliers
-    and convergence."""
-    n, d, _ = a_mat.shape
-    lam = lam.copy()
-
-    def activation(a_mat, lam):
-        z = _transposed_product(a_mat, lam)
-        return np.clip(z / 2.0, 0.0, 1.0), np.where((z > 0) & (z < 2.0), 0.5, 0.0)
-
-    def residual(a_mat, lam, tau, act):
-        return _product(a_mat, act) + r2 * lam / 2.0 - tau
-
-    scale = 1.0 + np.abs(tau).max(axis=1)
-    magnitude = np.abs(a_mat)
-    converged = np.zeros(n, dtype=bool)
-    act = np.zeros((n, a_mat.shape[2]))
+def _active_set(
+    a_mat: np.ndarray, tau: np.ndarray, r2: float, tol: float, start: np.ndarray, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Activations (n, M) of ``min Σ a² + |τ − A a|²/R²``, ``0 ≤ a ≤ 1``, by a batched primal–dual
+    active-set method whose first active set is the bounds ``start`` (n, M) lies on, and whether
+    each element's active set settled within ``iterations`` (n,): its activations are then the
+    exact optimum, to rounding."""
+    n, d, m = a_mat.shape
+    eye = r2 * np.eye(d)
+    act = np.zeros((n, m))
+    settled = np.zeros(n, dtype=bool)
     todo = np.arange(n)
-    for _ in range(MAX_NEWTON_ITERATIONS + 1):
-        am, tm, lm = a_mat[todo], tau[todo], lam[todo]
-        at, slope = activation(am, lm)
-        resid = residual(am, lm, tm, at)
-        # what rounding of Aᵀλ alone leaves in the residual (large λ: heavily used reserves)
-        rounding = ROUNDING * np.einsum("ndm,nem,ne->nd", magnitude[todo], magnitude[todo], np.abs(lm))
-        done = (np.abs(resid) <= tol * scale[todo, None] + rounding).all(axis=1)
-        act[todo] = at
-        converged[todo[done]] = True
+    am, tm = a_mat, tau
+    lower, upper = start <= tol, start >= 1.0 - tol
+    for _ in range(iterations):
+        free = ~(lower | upper)
+        on = am * free[:, None, :]
+        # the optimality conditions on the free set: a_F = A_Fᵀ ρ / R², ρ = τ − A_U 1 − A_F a_F
+        rhs = tm - _product(am, upper.astype(float))
+        system = eye + on @ on.transpose(0, 2, 1)
+        reserve = np.linalg.solve(system, r2 * rhs[..., None])[..., 0]
+        correction = rhs - _product(on, _transposed_product(on, reserve) / r2) - reserve
+        reserve = reserve + np.linalg.solve(system, r2 * correction[..., None])[..., 0]
+        pulled = _transposed_product(am, reserve) / r2  # what the reserves' price asks of each muscle
+        a = np.where(free, pulled, upper.astype(float))
+        # half the cost's gradient a − Aᵀρ/R²: a bound's multiplier (≥ 0 at 0, ≤ 0 at 1)
+        multiplier = a - pulled
+        new_lower = (free & (a < -tol)) | (lower & (multiplier >= -tol))
+        new_upper = (free & (a > 1.0 + tol)) | (upper & (multiplier <= tol))
+        done = (new_lower == lower).all(axis=1) & (new_upper == upper).all(axis=1)
+        act[todo[done]] = np.clip(a[done], 0.0, 1.0)
+        settled[todo[done]] = True
         keep = ~done
-        todo, am, tm, lm = todo[keep], am[keep], tm[keep], lm[keep]
+        todo, am, tm, lower, upper = todo[keep], am[keep], tm[keep], new_lower[keep], new_upper[keep]
         if todo.size == 0:
             break
-        slope, resid = slope[keep], resid[keep]
-        hess = (am * slope[:, None, :]) @ am.transpose(0, 2, 1) + (r2 / 2.0) * np.eye(d)
-        step = -np.linalg.solve(hess, resid[..., None])[..., 0]
-        merit = np.sum(resid**2, axis=1)
-        t = np.ones(todo.size)
-        for _ls in range(LINE_SEARCH_HALVINGS):
-            trial = lm + t[:, None] * step
-            ok = np.sum(residual(am, trial, tm, activation(am, trial)[0]) ** 2, axis=1) <= (1 - 1e-4 * t) * merit
-            if ok.all():
-                break
-            t = np.where(ok, t, 0.5 * t)
-        lam[todo] = lm + t[:, None] * step
-    return act, lam, converged
+    return act, settled
+
+
+def _dual_active_set(a_mat: np.ndarray, tau: np.ndarray, reserve_scale: float) -> np.ndarray:
+    """Activations (M,) of one element by ``daqp``: with the reserves as variables (``min |a|² +
+    |ρ/R|²``, ``A a + ρ = τ``), or, where ``daqp`` finds that form infeasible (it can when the
+    reserves are penalized far beyond the model's scale), with the reserves eliminated. Either is
+    exact on its active set only to the conditioning of ``daqp``'s factorizations; the caller
+    finishes on that active set."""
+    d, m = a_mat.shape
+    weights = np.r_[np.ones(m), np.full(d, 1.0 / reserve_scale**2)]
+    sense = np.r_[np.zeros(m, dtype=np.int32), np.full(d, DAQP_EQUALITY, dtype=np.int32)]
+    x, _, exitflag, _ = daqp.solve(
+        np.diag(weights),
+        np.zeros(m + d),
+        np.hstack([a_mat, np.eye(d)]),
+        np.r_[np.ones(m), tau],
+        np.r_[np.zeros(m), tau],
+        sense,
+        primal_tol=DAQP_PRIMAL_TOLERANCE,
+    )
+    if exitflag != DAQP_OPTIMAL:
+        hessian = np.eye(m) + a_mat.T @ a_mat / reserve_scale**2
+        x, *_ = daqp.solve(
+            hessian, -a_mat.T @ tau / reserve_scale**2, np.zeros((0, m)), np.ones(m), np.zeros(m), sense[:m]
+        )
+    return x[:m]
 
 
 @dataclass(frozen=True)

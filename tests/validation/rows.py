@@ -90,8 +90,9 @@ class Row:
 
 
 def _f(value: float, digits: int = 1) -> str:
-    """A number as the documents print it (typographic minus, no negative zero)."""
-    text = f"{value:.{digits}f}"
+    """A number as the documents print it (typographic minus, no negative zero); rounded to 1e-6 first,
+    so that a value at a joint limit (15.85°) prints the same whatever its last bits."""
+    text = f"{round(float(value), 6):.{digits}f}"
     return f"{0.0:.{digits}f}" if float(text) == 0 else text.replace("-", "−")
 
 
@@ -821,10 +822,10 @@ def rhythm_table() -> str:
     for i, ratio in enumerate(RHYTHM_RATIOS):
         cells = [
             f"{ratio:g}",
-            *(f"{r[k][i]:.1f}" for k in ("lumbar_flexion", "anterior_pelvic_tilt", "thoracic_flexion")),
+            *(_f(r[k][i]) for k in ("lumbar_flexion", "anterior_pelvic_tilt", "thoracic_flexion")),
         ]
-        cells += [f"{r[k][i]:.0f}" for k in ("l4l5_compression", "l5s1_compression", "l5s1_shear_ap")]
-        cells.append(f"{r['l5s1_flexion_moment'][i]:.1f}")
+        cells += [_f(r[k][i], 0) for k in ("l4l5_compression", "l5s1_compression", "l5s1_shear_ap")]
+        cells.append(_f(r["l5s1_flexion_moment"][i]))
         lines.append("| " + " | ".join(cells) + " |")
     lines += [
         "",
