@@ -140,7 +140,7 @@ def test_batch_broadcasting(model):
 
 
 def test_hip_centre_methods(model):
-    other = kc.Model.default(hip_centre="rajagopal2016")
+    other = kc.Model.default(hip_centre="harrington2007")
     assert other.parameters["hip_centre_r_z"] != model.parameters["hip_centre_r_z"]
     with pytest.raises(ValueError, match="hip_centre must be one of"):
         kc.Model.default(hip_centre="bell")

@@ -99,21 +99,21 @@ def grid(model):
         model,
         task="single_leg_squat_r",
         knee_valgus_r=np.linspace(0.0, 15.0, 3),
-        strength={"gluteus_medius": [0.1, 1.0]},
+        strength={"quadriceps": [0.2, 1.0]},
         **LEGS,
     )
 
 
 def test_sweep_labels_carry_units_and_marks_infeasible_points(grid):
     infeasible = int((grid["converged"] & ~grid["feasible"]).sum())
-    assert infeasible > 0  # a gluteus medius at 10 % cannot hold a single-leg squat
+    assert infeasible > 0  # quadriceps at 20 % cannot hold a 60° single-leg squat
     fig = plot.sweep(grid, "l5s1_compression")
     ax = fig.axes[0]
     assert "(degrees)" in ax.get_xlabel() and "knee valgus" in ax.get_xlabel()
     assert "(N)" in ax.get_ylabel()
     marked = [line for line in ax.get_lines() if line.get_label() == "infeasible"]
     assert sum(len(line.get_xdata()) for line in marked) == infeasible
-    assert len([line for line in ax.get_lines() if line.get_label().startswith("strength_gluteus_medius")]) == 2
+    assert len([line for line in ax.get_lines() if line.get_label().startswith("strength_quadriceps")]) == 2
     _png(fig)
 
 

@@ -157,16 +157,18 @@ def test_squat_femoral_internal_rotation_collapses_the_knee_medially(model):
     assert np.all(np.diff(squat["knee_fppa_r"]) > 0)
 
 
-def test_weak_gluteus_medius_lets_valgus_and_adduction_grow(model):
-    strength = np.linspace(1.0, 0.2, 9)
+def test_weak_hip_abductors_let_valgus_and_adduction_grow(model):
+    strength = np.linspace(1.0, 0.1, 10)
     held = dict(knee_valgus_l=0.0, femoral_ir_r=0.0, femoral_ir_l=0.0)  # knee_valgus_r free
-    pose = kc.propagate(model, task="single_stance_r", strength={"gluteus_medius": strength}, **held)
+    weak = {"gluteus_medius": paired(strength), "gluteus_minimus": paired(strength)}
+    pose = kc.propagate(model, task="single_stance_r", strength=weak, **held)
     assert pose.converged.all()
-    # while the muscles have capacity to spare (strength 1 ... 0.3) only their stiffness changes and the
-    # posture moves by thousandths of a degree; at 0.2 they run short and the joints give way
+    # while the muscles can hold the pelvis (gluteus medius and minimus at 1 ... 0.2; the other abductors
+    # make up for them at full activation) only their stiffness changes and the posture moves by
+    # hundredths of a degree per step; at 0.1 they run short and the joints give way
     for name in ("knee_valgus_r", "hip_adduction_r"):
         step = np.diff(pose[name])
-        assert np.all(np.abs(step[:-1]) < 0.01) and step[-1] > 0.0, name
+        assert np.all(np.abs(step[:-1]) < 0.02) and step[-1] > 0.0, name
     assert pose["hip_adduction_r"][-1] - pose["hip_adduction_r"][-2] > 0.1
 
 

@@ -250,9 +250,9 @@ def test_weak_erector_spinae_shifts_force_before_reserves(model):
 
 MODEL_PROBLEMS = {
     "double stance, valgus": {"knee_valgus_r": paired([0.0, 6.0, 12.0]), "femoral_ir_l": paired([0.0, 4.0, -4.0])},
-    "single stance, weak gluteus medius": {
+    "single stance, weak hip abductors": {
         "task": "single_stance_r",
-        "strength": {"gluteus_medius": paired([1.0, 0.4, 0.15])},
+        "strength": {"gluteus_medius": paired([1.0, 0.3, 0.05]), "gluteus_minimus": paired([1.0, 0.3, 0.05])},
     },
     "squat": {"task": "single_leg_squat_r", "knee_flexion": paired([20.0, 40.0, 60.0])},
     "lift, weak erector spinae": {

@@ -4,10 +4,11 @@ A :class:`Model` never changes after it is built (like MuJoCo's ``mjModel`` or p
 ``Model``); what varies between evaluations — coordinates, clinical inputs, muscle strength and
 tightness — is passed to the functions that take the model as their first argument.
 
-Geometry (joint centres, joint axes, landmarks) comes from the generic model of Rajagopal et al.
-(2016), scaled segment by segment to the subject's de Leva (1996) segment lengths; the hip joint
-centres come from the Harrington et al. (2007) regression on the scaled pelvic landmarks; the
-lumbar spine is five motion segments (L5/S1 … L1/L2) with documented shares of the lumbar motion
+Geometry (joint centres, joint axes, landmarks, muscle attachments) comes from the generic model of
+Rajagopal et al. (2016), scaled segment by segment to the subject's de Leva (1996) segment lengths;
+the hip joint centres are that model's own, so that they sit where its muscles were attached
+around them (the Harrington et al. (2007) regression on the scaled pelvic landmarks is an option);
+the lumbar spine is five motion segments (L5/S1 … L1/L2) with documented shares of the lumbar motion
 (``data/skeleton.toml``); above it the thoracic spine is one joint at the T12/L1 disc centre.
 """
 
@@ -26,7 +27,7 @@ from .chain import body_frames
 from .musculature import MuscleSet, build_muscles
 from .topology import BODIES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE, THORAX, parameter_names
 
-HIP_CENTRE_METHODS = ("harrington2007", "rajagopal2016")
+HIP_CENTRE_METHODS = ("rajagopal2016", "harrington2007")
 
 
 def skeleton_data() -> dict:
@@ -92,9 +93,11 @@ class Model:
     subject : Subject
         Whose anthropometry the model is scaled to.
     hip_centre : str
-        How the hip joint centres were placed: ``"harrington2007"`` (regression, default) or
-        ``"rajagopal2016"`` (the generic model's centres, scaled — for side-by-side comparison
-        with OpenSim).
+        How the hip joint centres were placed: ``"rajagopal2016"`` (default: the generic model's
+        own centres, scaled with the pelvis, consistent with its muscle attachments) or
+        ``"harrington2007"`` (the regression on the scaled ASIS/PSIS; the muscle attachments stay
+        where the generic model put them, so the hip moment arms change with the centre — see
+        docs/validation.md, hip contact force).
     parameters : Mapping[str, float]
         Geometric parameters of the generated kinematics (m, rad, 1), by
         :func:`kinechain.body.symbolic.parameter_names`.
@@ -130,15 +133,15 @@ class Model:
     bodies = BODIES
 
     @classmethod
-    def default(cls, subject: Subject | None = None, hip_centre: str = "harrington2007") -> Model:
+    def default(cls, subject: Subject | None = None, hip_centre: str = "rajagopal2016") -> Model:
         """Build the model of ``subject`` (default: :meth:`Subject.default`).
 
         Parameters
         ----------
         subject : Subject, optional
             The person; the built-in default is a 70 kg, 1.75 m male.
-        hip_centre : {"harrington2007", "rajagopal2016"}
-            Hip joint centre placement.
+        hip_centre : {"rajagopal2016", "harrington2007"}
+            Hip joint centre placement (see :class:`Model`).
         """
         subject = Subject.default() if subject is None else subject
         if not isinstance(subject, Subject):
