@@ -32,12 +32,15 @@ def _table(title: str, header: tuple[str, ...], rows: list[tuple]) -> str:
     return "\n".join([title, line, body[0], line, *body[1:], line, ""])
 
 
-#: The demo's scenarios: (heading, right knee valgus in degrees, gluteus medius strength factor).
+#: The demo's scenarios: (heading, right knee valgus in degrees, strength factor of the right
+#: gluteus medius and minimus — at 0.1 they can no longer hold a single-leg stance).
 SCENARIOS = (
     ("aligned knee", 0.0, 1.0),
     ("15° valgus", 15.0, 1.0),
-    ("15° valgus, weak GMed", 15.0, 0.4),
+    ("15° valgus, weak abductors", 15.0, 0.1),
 )
+#: Muscle groups the demo weakens (the hip abductors).
+WEAKENED = ("gluteus_medius_r", "gluteus_minimus_r")
 #: The demo's tasks: (task, task parameters, words).
 DEMO_TASKS = (
     ("double_stance", {}, "standing on both feet"),
@@ -106,7 +109,7 @@ def scenario_poses(model: Model, task: str, parameters: dict, scenarios=SCENARIO
         knee_valgus_l=0.0,
         femoral_ir_r=0.0,
         femoral_ir_l=0.0,
-        strength={"gluteus_medius": scenario[1]},
+        strength=dict.fromkeys(WEAKENED, scenario[1]),
         **parameters,
     )
     return pose, statics(pose)
@@ -125,7 +128,8 @@ def scenario_report(model: Model, task: str, parameters: dict, words: str, poses
     prescribed = [
         f"Task: {words}.",
         f"Prescribed (held fixed by the model): right knee valgus {valgus}; left knee valgus 0°; femoral internal",
-        f"  rotation 0° on both sides; gluteus medius (GMed) strength {strength} of a typical adult.{held}",
+        f"  rotation 0° on both sides; right gluteus medius and minimus (hip abductors) strength {strength} of a\n"
+        f"  typical adult.{held}",
         "Solved (found by the model: the posture of least joint strain that keeps the body balanced over the",
         "  feet, then the muscle forces that hold it):",
     ]
@@ -158,7 +162,7 @@ def main() -> None:
     "--plot",
     "plot_path",
     type=click.Path(dir_okay=False, writable=True),
-    help="Also write the squat as stick figures (three views, aligned knee against valgus with weak GMed) "
+    help="Also write the squat as stick figures (three views, aligned knee against valgus with weak hip abductors) "
     "to this PNG file (needs the plot extra: pip install 'kinechain[plot]').",
 )
 def demo(mass: float, height: float, sex: str, plot_path: str | None) -> None:
@@ -177,7 +181,7 @@ def demo(mass: float, height: float, sex: str, plot_path: str | None) -> None:
         click.echo(scenario_report(model, task, parameters, words, poses))
     if plot_path:
         write_plot(model, plot_path)
-        click.echo(f"Stick figures of the squat (aligned knee against 15° valgus with weak GMed): {plot_path}")
+        click.echo(f"Stick figures of the squat (aligned knee against 15° valgus with weak hip abductors): {plot_path}")
 
 
 def write_plot(model: Model, path: str) -> None:

@@ -57,7 +57,7 @@ def test_demo_plot_writes_three_views_with_two_poses(tmp_path, monkeypatch):
     assert [ax.get_title().split()[0] for ax in fig.axes] == ["frontal", "sagittal", "transverse"]
     for ax in fig.axes:
         labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
-        assert labels == ["aligned knee", "15° valgus, weak GMed"]
+        assert labels == ["aligned knee", "15° valgus, weak abductors"]
 
 
 @pytest.mark.parametrize(("mass", "height"), [(70.0, 1.75), (92.0, 1.86)])
