@@ -6,11 +6,12 @@ levels from the trunk down, closing at the pelvis); the joints' passive elastic 
 that balance the rest from :mod:`kinechain.mechanics.sharing`. At every equilibrium axis,
 ``muscle_moment + passive_moment + reserve_moment = net_moment``.
 
-The lumbar loads are the joint reaction at L5/S1 and L4/L5 in the frame of the endplate below:
-the net load of the level (all external forces above it) less what the muscles crossing it
-carry. Its force is what the disc and facets transmit (compression and shears); its moment is
-what the level's passive tissues carry — the passive elastic moment of the level — plus any
-reserve moment (zero in a feasible result).
+The lumbar loads are in the frame of the endplate below: the joint reaction force at L5/S1 and
+L4/L5 (the net force of the level — all external forces above it — less what the muscles crossing
+it carry: what the disc and facets transmit, compression and shears) and the level's net moment,
+which the muscles crossing it and the level's passive tissues share (``muscle_moment``,
+``passive_moment``). The passive moment is carried as a pure moment: the compression its
+ligaments add to the disc is not part of the reported compression.
 """
 
 from __future__ import annotations
@@ -46,8 +47,7 @@ class Loads:
     disc is pressed; ``shear_ap`` (N) positive when the upper body is pushed anteriorly;
     ``shear_lateral`` (N) positive to the right; ``flexion_moment`` and ``lateral_bending_moment``
     (N·m) positive flexing and bending the upper body to the right; ``torsion_moment`` (N·m) positive turning the
-    upper body to the left — these three are the moment of the joint reaction (what the level's
-    passive tissues carry, plus any reserve); hip and knee moments are net internal moments on the
+    upper body to the left — these three are the level's net moment; hip and knee moments are net internal moments on the
     coordinate axes; ``net_moment``, ``muscle_moment``, ``passive_moment`` and ``reserve_moment``
     over the ``coordinate`` axis (:func:`equilibrium_labels`) add up: muscle + passive + reserve = net.
 
@@ -123,18 +123,18 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
     for level in DISC_FRAME:
         k = BODIES.index(JOINTS[level])
         force, moment = joints[level]
-        # the joint reaction, proximal on distal: the net load less the muscles crossing the level
+        # the joint reaction force, proximal on distal: the net force less the muscles crossing the level
         contact = force - np.einsum("nm,nmi->ni", tension, geometry.distal_force[:, k])
-        reaction = moment - np.einsum("nm,nmi->ni", tension, geometry.distal_moment[:, k])
         disc = frames.rotations[:, BODIES.index(DISC_FRAME[level])]
         local = np.einsum("nji,nj->ni", disc, contact)
         out[f"{level}_compression"] = local[:, 1]
         out[f"{level}_shear_ap"] = -local[:, 0]
         out[f"{level}_shear_lateral"] = -local[:, 2]
-        # in the disc frame (X anterior, Y normal, Z right)
-        out[f"{level}_torsion_moment"] = np.einsum("ni,ni->n", reaction, disc[:, :, 1])
-        out[f"{level}_flexion_moment"] = -np.einsum("ni,ni->n", reaction, disc[:, :, 2])
-        out[f"{level}_lateral_bending_moment"] = np.einsum("ni,ni->n", reaction, disc[:, :, 0])
+        # the net moment the level exerts on the upper body, in the disc frame (X anterior, Y normal, Z right);
+        # the muscles and the level's passive tissues share it (muscle_moment, passive_moment)
+        out[f"{level}_torsion_moment"] = np.einsum("ni,ni->n", moment, disc[:, :, 1])
+        out[f"{level}_flexion_moment"] = -np.einsum("ni,ni->n", moment, disc[:, :, 2])
+        out[f"{level}_lateral_bending_moment"] = np.einsum("ni,ni->n", moment, disc[:, :, 0])
 
     for side in "rl":
         for joint, body in (("hip", f"femur_{side}"), ("knee", f"tibia_{side}")):

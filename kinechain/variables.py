@@ -302,22 +302,20 @@ LOAD_OUTPUTS = _table(
             Variable(
                 f"{lvl}_torsion_moment",
                 "N m",
-                f"{text} joint reaction moment (passive tissues of the level, plus any reserve) on the upper "
-                "body, about the endplate normal",
+                f"{text} net axial moment on the upper body, about the endplate normal (held by the muscles "
+                "and the level's passive tissues: muscle_moment and passive_moment)",
                 "turning the upper body left",
             ),
             Variable(
                 f"{lvl}_flexion_moment",
                 "N m",
-                f"{text} joint reaction moment (passive tissues of the level, plus any reserve) on the upper "
-                "body, about the disc frame's lateral axis",
+                f"{text} net sagittal moment on the upper body, about the disc frame's lateral axis",
                 "flexing the upper body",
             ),
             Variable(
                 f"{lvl}_lateral_bending_moment",
                 "N m",
-                f"{text} joint reaction moment (passive tissues of the level, plus any reserve) on the upper "
-                "body, about the disc frame's anterior axis",
+                f"{text} net frontal moment on the upper body, about the disc frame's anterior axis",
                 "bending the upper body to the right",
             ),
         ]

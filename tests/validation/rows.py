@@ -871,11 +871,9 @@ def compensation_table() -> str:
         "stance hip adduction (°)": lambda p, d: float(p["hip_adduction_r"]),
         "pelvic obliquity (°, right side up)": lambda p, d: float(p["pelvic_obliquity"]),
         "trunk lateral lean (°, toward the right, stance side)": lambda p, d: float(p["trunk_lateral_lean"]),
-        "L5/S1 net lateral bending moment (N·m)": lambda p, d: float(
-            d["net_moment"].sel(coordinate="l5s1_lateral_bending")
-        ),
-        "L5/S1 lateral bending moment carried by the level's tissues (N·m)": lambda p, d: float(
-            d["l5s1_lateral_bending_moment"]
+        "L5/S1 lateral bending moment (N·m)": lambda p, d: float(d["l5s1_lateral_bending_moment"]),
+        "its part carried by the level's passive tissues (N·m, `passive_moment`)": lambda p, d: float(
+            d["passive_moment"].sel(coordinate="l5s1_lateral_bending")
         ),
         "L5/S1 lateral shear (N)": lambda p, d: float(d["l5s1_shear_lateral"]),
         "L5/S1 compression (N)": lambda p, d: float(d["l5s1_compression"]),
