@@ -264,7 +264,7 @@ POSTURE_OUTPUTS = _table(
         Variable("pelvic_rotation", "degrees", "pelvic rotation, pelvis on ground", "pelvis turns left"),
         Variable("lumbar_flexion", "degrees", "lumbar flexion, L1 on pelvis", "flexion"),
         Variable("lumbar_lateral_bending", "degrees", "lumbar lateral bending, L1 on pelvis", "bending to the right"),
-        Variable("lumbar_torsion", "degrees", "lumbar torsion, L1 on pelvis", "thorax turns left"),
+        Variable("lumbar_torsion", "degrees", "lumbar torsion, L1 on pelvis", "L1 turns left on the pelvis"),
         Variable("thoracic_flexion", "degrees", "thoracic flexion, thorax (T1-T12) on L1", "flexion"),
         Variable(
             "thoracic_lateral_bending", "degrees", "thoracic lateral bending, thorax on L1", "bending to the right"
