@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from strategies import postures
 
 from kinechain._data import read_toml
+from kinechain.body.anthropometry import GRAVITY
 from kinechain.body.chain import body_frames
 from kinechain.body.topology import BODIES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE
-from kinechain.mechanics.external import EQUILIBRIUM, equilibrium_axes
+from kinechain.mechanics.external import EQUILIBRIUM, centre_of_mass, equilibrium_axes, external_loads
 from kinechain.mechanics.kinematics import coordinate_array
 from kinechain.mechanics.passive import (
     FREE,
@@ -122,8 +123,12 @@ def test_ankle_stiffness_falls_with_amplitude_as_measured(model):
     ∝ amplitude^−0.33 (0.19 ± 0.05 m·g·h measured at 7°)."""
     passive = passive_joints(model)
     i = COORDINATES.index("ankle_angle_r")
-    (curve,) = [c for index, c, _ in passive.curves if index == i]
-    mgh = 2 * curve.reference / 1.01  # the curve's reference is 1.01 m·g·h for both sides, half each
+    # m·g·h from the subject: h the height of the whole-body centre of mass above the ankle centres
+    neutral = body_frames(model.p, model.neutral()[None])
+    com = centre_of_mass(external_loads(model, neutral))[0]
+    h = com[1] - neutral.origins[0, BODIES.index("talus_r"), 1]
+    mgh = model.subject.mass * GRAVITY * h
+    assert 0.8 < h < 1.1
     q = np.tile(model.neutral(), (3, 1))
     amplitudes = np.radians([0.03, 1.0, 7.0])
     q[:, i] += amplitudes
