@@ -46,10 +46,11 @@ class Loads:
     Units, signs and frames are in the declaration; in short: compression (N) positive when the
     disc is pressed; ``shear_ap`` (N) positive when the upper body is pushed anteriorly;
     ``shear_lateral`` (N) positive to the right; ``flexion_moment`` and ``lateral_bending_moment``
-    (N·m) positive flexing and bending the upper body to the right; ``torsion_moment`` (N·m) positive turning the
-    upper body to the left — these three are the level's net moment; hip and knee moments are net internal moments on the
-    coordinate axes; ``net_moment``, ``muscle_moment``, ``passive_moment`` and ``reserve_moment``
-    over the ``coordinate`` axis (:func:`equilibrium_labels`) add up: muscle + passive + reserve = net.
+    (N·m) positive flexing and bending the upper body to the right; ``torsion_moment`` (N·m)
+    positive turning the upper body to the left — these three are the level's net moment; hip and
+    knee moments are net internal moments on the coordinate axes; ``net_moment``,
+    ``muscle_moment``, ``passive_moment`` and ``reserve_moment`` over the ``coordinate`` axis
+    (:func:`equilibrium_labels`) add up: muscle + passive + reserve = net.
 
     Attributes
     ----------

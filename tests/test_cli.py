@@ -34,7 +34,7 @@ def test_demo_reads_as_a_clinical_summary():
         assert words in out
     # every sign is explained once, in words from the declaration
     assert out.count("pelvic obliquity: positive = right side up (left drops)") == 1
-    assert out.count("lumbar torsion (twist): positive = thorax turns left") == 1
+    assert out.count("lumbar torsion (twist): positive = L1 turns left on the pelvis") == 1
     assert "-0.0" not in out
     assert out.count("Task:") == 2
 
