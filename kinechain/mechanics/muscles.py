@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..body.chain import JOINT_COLUMNS, Frames
+from ..body.chain import Frames, cross
 from ..body.musculature import MuscleSet
 from ..body.topology import BODIES, COORDINATES
 from . import _generated_curves as curves
@@ -53,14 +53,20 @@ class PathGeometry:
 def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     """Lengths and moment arms of every muscle over a batch of postures (no loop over poses)."""
     n = frames.origins.shape[0]
-    body = muscles.point_body
+    m, p = muscles.point_body.shape
+    body = muscles.point_body.ravel()
     valid = body >= 0
-    safe = np.where(valid, body, 0)
-    rot = frames.rotations[:, safe]  # (n, M, P, 3, 3)
-    pts = frames.origins[:, safe] + np.einsum("nmpij,mpj->nmpi", rot, muscles.point_local)
-    last = valid.sum(axis=1) - 1
-    insertion = pts[:, np.arange(len(muscles)), last]  # (n, M, 3)
-    pts = np.where(valid[None, :, :, None], pts, insertion[:, :, None, :])
+    pts = np.empty((n, m * p, 3))
+    for b in np.unique(body[valid]):  # every body's points at once, in ground
+        on = body == b
+        pts[:, on] = frames.origins[:, b, None] + muscles.point_local.reshape(-1, 3)[on] @ frames.rotations[
+            :, b
+        ].transpose(0, 2, 1)
+    pts = pts.reshape(n, m, p, 3)
+    last = valid.reshape(m, p).sum(axis=1) - 1
+    padded = ~valid.reshape(m, p)  # padding repeats the insertion
+    rows = np.nonzero(padded)[0]
+    pts[:, padded] = pts[:, rows, last[rows]]
     seg = np.diff(pts, axis=2)  # (n, M, P-1, 3)
     seg_len = np.linalg.norm(seg, axis=-1)
     unit = np.divide(seg, seg_len[..., None], out=np.zeros_like(seg), where=seg_len[..., None] > 0)
@@ -68,18 +74,22 @@ def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     grad = np.zeros_like(pts)
     grad[:, :, :-1] -= unit
     grad[:, :, 1:] += unit
-    # For every joint body k: Σ_i (p_i − o_k) × g_i over the path points distal to it, as
-    # Σ p_i × g_i − o_k × Σ g_i, one batched matrix product over the muscles.
-    m, p = muscles.point_body.shape
-    both = np.concatenate([np.cross(pts, grad), grad], axis=-1)  # (n, M, P, 6)
-    sums = muscles.distal.transpose(1, 0, 2) @ both.transpose(1, 2, 0, 3).reshape(m, p, n * 6)
-    sums = sums.reshape(m, len(BODIES), n, 6).transpose(2, 1, 0, 3)  # (n, K, M, 6)
-    torque = sums[..., :3] - np.cross(frames.origins[:, :, None, :], sums[..., 3:])
+    # For every joint body k and muscle crossing it: Σ_i (p_i − o_k) × g_i over the path points
+    # distal to it, as Σ p_i × g_i − o_k × Σ g_i (muscles not crossing the joint give zero).
+    k, crossing, mask = muscles.crossings
+    both = np.concatenate([cross(pts, grad), grad], axis=-1)[:, crossing]  # (n, C, P, 6)
+    sums = (mask[:, None, :] @ both)[:, :, 0]  # (n, C, 6)
+    torque = sums[..., :3] - cross(frames.origins[:, k], sums[..., 3:])
+    distal_moment = np.zeros((n, len(BODIES), m, 3))
+    distal_force = np.zeros((n, len(BODIES), m, 3))
+    distal_moment[:, k, crossing] = -torque
+    distal_force[:, k, crossing] = -sums[..., 3:]
+    # moment arm about each axis of the crossed joint: −torque · axis
+    along = np.einsum("nci,ncij->ncj", torque, frames.joint_axes[:, k])
     moment = np.zeros((n, m, len(COORDINATES)))
-    for k, cols in enumerate(JOINT_COLUMNS):
-        if cols:
-            moment[..., list(cols)] -= torque[:, k] @ frames.joint_axes[:, k, :, : len(cols)]
-    return PathGeometry(length, moment, pts, grad, -torque, -sums[..., 3:])
+    for pair, axis, muscle, column in muscles.crossing_columns:
+        moment[:, muscle, column] -= along[:, pair, axis]
+    return PathGeometry(length, moment, pts, grad, distal_moment, distal_force)
 
 
 def force_length_active(normalized_length: np.ndarray) -> np.ndarray:
