@@ -77,8 +77,8 @@ class MuscleSet:
         return len(self.names)
 
     @cached_property
-    def crossings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The (body, muscle) pairs whose path crosses the body's joint, as three arrays.
+    def crossings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The (body, muscle) pairs whose path crosses the body's joint.
 
         A muscle pulls on a body and everything distal to it only where its path has points
         on both sides of the body's joint; a path wholly on one side exerts no net force or
@@ -86,16 +86,22 @@ class MuscleSet:
 
         Returns
         -------
-        body, muscle : ndarray (C,) of int
-            Body index and muscle index of each crossing.
-        mask : ndarray (C, P)
-            The :attr:`distal` row of each crossing: 1 for the path points on the distal side.
+        body, muscle, slot : ndarray (C,) of int
+            Body index and muscle index of each crossing, and its rank among the crossings of
+            the same muscle.
+        mask : ndarray (M, S, P)
+            For each muscle and slot, the :attr:`distal` row of that crossing (1 for the path
+            points on the distal side); zero for slots no crossing uses.
         """
         valid = self.point_body >= 0
         inside = self.distal > 0
         mixed = (inside & valid).any(axis=2) & (~inside & valid).any(axis=2)
-        body, muscle = np.nonzero(mixed)
-        return body, muscle, self.distal[body, muscle]
+        muscle, body = np.nonzero(mixed.T)  # sorted by muscle
+        first = np.searchsorted(muscle, muscle)
+        slot = np.arange(muscle.size) - first
+        mask = np.zeros((len(self), slot.max(initial=0) + 1, self.point_body.shape[1]))
+        mask[muscle, slot] = self.distal[body, muscle]
+        return body, muscle, slot, mask
 
     @cached_property
     def crossing_columns(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]:
@@ -111,7 +117,7 @@ class MuscleSet:
             Crossing index (:attr:`crossings`), axis of its body's joint, and the muscle and
             coordinate whose moment arm the term adds to.
         """
-        body, muscle, _ = self.crossings
+        body, muscle, _, _ = self.crossings
         layers: list[list[tuple[int, int, int, int]]] = []
         seen: dict[tuple[int, int], int] = {}
         for c, (b, m) in enumerate(zip(body, muscle, strict=True)):

@@ -50,7 +50,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..body.chain import Frames
-from ..body.rotations import JOINT_SIGNS, joint_angles, relative_rotation
+from ..body.rotations import JOINT_SIGNS, joint_angles, relative_matrix, zxy_angles
 from ..body.topology import THORAX
 
 #: name → (child, parent, JCS joint for side signs, component 0/1/2 = Z/X/Y, sign)
@@ -109,7 +109,7 @@ def clinical_angle(frames: Frames, name: str, cache: dict | None = None) -> np.n
         n = frames.origins.shape[0]
         rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
         rc = frames.rotations[:, frames.index(child)]
-        cache[key] = joint_angles(relative_rotation(rp, rc), joint, side)
+        cache[key] = joint_angles(relative_matrix(rp, rc), joint, side)
     return sign * cache[key][:, k]
 
 
@@ -135,7 +135,7 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
     if parent != "ground":
         omega = omega - frames.angular_jacobian(parent)
     omega_parent = np.einsum("nji,njc->nic", rp, omega)
-    raw = relative_rotation(rp, rc).as_euler("ZXY")
+    raw = zxy_angles(relative_matrix(rp, rc))
     alpha, beta = raw[:, 0], raw[:, 1]
     ca, sa, cb, sb = np.cos(alpha), np.sin(alpha), np.cos(beta), np.sin(beta)
     e = np.zeros((n, 3, 3))

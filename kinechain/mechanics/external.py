@@ -270,4 +270,4 @@ def muscle_joint_moments(geometry, frames: Frames) -> np.ndarray:
     equilibrium joint, projected on :func:`equilibrium_axes` (m)."""
     axes = equilibrium_axes(frames)
     rows = [BODIES.index(JOINTS[joint]) for joint, _ in EQUILIBRIUM]
-    return np.einsum("ndmi,ndi->ndm", geometry.distal_moment[:, rows], axes)
+    return np.einsum("ndmi,ndi->ndm", geometry.distal_moment(rows), axes)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..body.chain import Frames, cross
 from ..body.musculature import MuscleSet
-from ..body.topology import BODIES, COORDINATES
+from ..body.topology import COORDINATES
 from . import _generated_curves as curves
 
 
@@ -35,19 +35,42 @@ class PathGeometry:
         Path points in ground (m); padded points repeat the insertion.
     grad : ndarray (n, M, P, 3)
         ``∂L/∂p_i``: unit vectors; the muscle pulls point ``i`` along ``−grad`` per newton of tension.
-    distal_moment : ndarray (n, n_bodies, M, 3)
-        Moment about each body's origin (its joint centre) that a newton of tension exerts on
-        the body and everything distal to it (m).
-    distal_force : ndarray (n, n_bodies, M, 3)
-        Force that a newton of tension exerts on the body and everything distal to it (1).
+    crossing : tuple of ndarray (C,) of int
+        Body and muscle of every muscle crossing a body's joint
+        (:attr:`~kinechain.body.musculature.MuscleSet.crossings`).
+    crossing_moment : ndarray (n, C, 3)
+        Moment about the body's origin (its joint centre) that a newton of the muscle's tension
+        exerts on the body and everything distal to it (m).
+    crossing_force : ndarray (n, C, 3)
+        Force that a newton of the muscle's tension exerts on the body and everything distal to
+        it (1).
     """
 
     length: np.ndarray
     moment_arm: np.ndarray
     points: np.ndarray
     grad: np.ndarray
-    distal_moment: np.ndarray
-    distal_force: np.ndarray
+    crossing: tuple
+    crossing_moment: np.ndarray
+    crossing_force: np.ndarray
+
+    def distal_moment(self, bodies: list[int]) -> np.ndarray:
+        """Moment (n, len(bodies), M, 3) about each body's origin that a newton of tension exerts
+        on the body and everything distal to it (m); zero for muscles not crossing its joint."""
+        return self._per_body(self.crossing_moment, bodies)
+
+    def distal_force(self, bodies: list[int]) -> np.ndarray:
+        """Force (n, len(bodies), M, 3) that a newton of tension exerts on each body and
+        everything distal to it (1); zero for muscles not crossing its joint."""
+        return self._per_body(self.crossing_force, bodies)
+
+    def _per_body(self, values: np.ndarray, bodies: list[int]) -> np.ndarray:
+        body, muscle = self.crossing
+        out = np.zeros((values.shape[0], len(bodies), self.length.shape[1], 3))
+        for i, b in enumerate(bodies):
+            on = body == b
+            out[:, i, muscle[on]] = values[:, on]
+        return out
 
 
 def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
@@ -76,20 +99,15 @@ def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     grad[:, :, 1:] += unit
     # For every joint body k and muscle crossing it: Σ_i (p_i − o_k) × g_i over the path points
     # distal to it, as Σ p_i × g_i − o_k × Σ g_i (muscles not crossing the joint give zero).
-    k, crossing, mask = muscles.crossings
-    both = np.concatenate([cross(pts, grad), grad], axis=-1)[:, crossing]  # (n, C, P, 6)
-    sums = (mask[:, None, :] @ both)[:, :, 0]  # (n, C, 6)
-    torque = sums[..., :3] - cross(frames.origins[:, k], sums[..., 3:])
-    distal_moment = np.zeros((n, len(BODIES), m, 3))
-    distal_force = np.zeros((n, len(BODIES), m, 3))
-    distal_moment[:, k, crossing] = -torque
-    distal_force[:, k, crossing] = -sums[..., 3:]
+    k, muscle, slot, mask = muscles.crossings
+    force = (mask @ grad)[:, muscle, slot]  # (n, C, 3)
+    torque = (mask @ cross(pts, grad))[:, muscle, slot] - cross(frames.origins[:, k], force)
     # moment arm about each axis of the crossed joint: −torque · axis
     along = np.einsum("nci,ncij->ncj", torque, frames.joint_axes[:, k])
     moment = np.zeros((n, m, len(COORDINATES)))
-    for pair, axis, muscle, column in muscles.crossing_columns:
-        moment[:, muscle, column] -= along[:, pair, axis]
-    return PathGeometry(length, moment, pts, grad, distal_moment, distal_force)
+    for pair, axis, line, column in muscles.crossing_columns:
+        moment[:, line, column] -= along[:, pair, axis]
+    return PathGeometry(length, moment, pts, grad, (k, muscle), -torque, -force)
 
 
 def force_length_active(normalized_length: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from ..body.chain import Frames, body_frames
+from ..body.rotations import relative_matrix, rotation_vector
 from ..body.topology import BODIES, COORDINATES, THORAX
 from ..mechanics.clinical import clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
@@ -210,7 +211,7 @@ def _log_jacobian_inv(e: np.ndarray) -> np.ndarray:
 
 def _orientation_constraint(frames: Frames, body: str, target: np.ndarray):
     r = frames.rotations[:, frames.index(body)]
-    e = Rotation.from_matrix(np.einsum("nji,njk->nik", target, r)).as_rotvec()
+    e = rotation_vector(relative_matrix(target, r))
     jac = _log_jacobian_inv(e) @ np.einsum("nji,njc->nic", target, frames.angular_jacobian(body))
     return e, jac
 
