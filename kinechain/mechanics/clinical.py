@@ -136,15 +136,14 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
         omega = omega - frames.angular_jacobian(parent)
     omega_parent = np.einsum("nji,njc->nic", rp, omega)
     raw = zxy_angles(relative_matrix(rp, rc))
-    alpha, beta = raw[:, 0], raw[:, 1]
-    ca, sa, cb, sb = np.cos(alpha), np.sin(alpha), np.cos(beta), np.sin(beta)
-    e = np.zeros((n, 3, 3))
-    e[:, :, 0] = [0.0, 0.0, 1.0]
-    e[:, :, 1] = np.stack([ca, sa, np.zeros(n)], axis=1)
-    e[:, :, 2] = np.stack([-sa * cb, ca * cb, sb], axis=1)
-    rates = np.linalg.solve(e, omega_parent)  # (n, 3, n_coordinates): Z, X, Y angle rates
+    ca, sa = np.cos(raw[:, 0, None]), np.sin(raw[:, 0, None])
+    cb, sb = np.cos(raw[:, 1, None]), np.sin(raw[:, 1, None])
+    wx, wy, wz = omega_parent[:, 0], omega_parent[:, 1], omega_parent[:, 2]
+    # the x and y rows give the X and Y rates, then the z row the Z rate
+    y_rate = (ca * wy - sa * wx) / cb
+    rates = (wz - sb * y_rate, ca * wx + sa * wy, y_rate)  # Z, X, Y angle rates (n, n_coordinates)
     side_sign = JOINT_SIGNS[(joint, side)][k]
-    return sign * side_sign * rates[:, k]
+    return sign * side_sign * rates[k]
 
 
 #: Clinical angles that are 2-D projections rather than joint-coordinate-system angles.
