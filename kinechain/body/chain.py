@@ -76,6 +76,10 @@ class Frames:
     rotations: np.ndarray
     joint_axes: np.ndarray
 
+    def take(self, index: np.ndarray) -> Frames:
+        """The frames of the postures ``index``."""
+        return Frames(self.origins[index], self.rotations[index], self.joint_axes[index])
+
     def index(self, body: str) -> int:
         """Position of ``body`` in :data:`BODIES`."""
         try:

@@ -99,6 +99,16 @@ class Problem:
             limits=self.limits[index],
         )
 
+    def put(self, index: np.ndarray, part: Problem) -> Problem:
+        """This problem with the targets, released inputs and held limits of the elements
+        ``index`` taken from ``part`` (a problem of those elements with the same targets)."""
+        targets = {k: v.copy() for k, v in self.targets.items()}
+        released, limits = self.released.copy(), self.limits.copy()
+        for k, v in targets.items():
+            v[index] = part.targets[k]
+        released[index], limits[index] = part.released, part.limits
+        return replace(self, targets=targets, released=released, limits=limits)
+
     def prescribe(self, angles: dict) -> Problem:
         """The same problem with more clinical angles held (rad), after the existing ones."""
         new = np.zeros((self.released.shape[0], len(angles)), dtype=bool)
