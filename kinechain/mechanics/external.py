@@ -267,7 +267,11 @@ def equilibrium_axes(frames: Frames) -> np.ndarray:
 
 def muscle_joint_moments(geometry, frames: Frames) -> np.ndarray:
     """Moment (n, D, M) each muscle exerts per newton of tension on the distal side of each
-    equilibrium joint, projected on :func:`equilibrium_axes` (m)."""
+    equilibrium joint, projected on :func:`equilibrium_axes` (m); zero for muscles not crossing it."""
     axes = equilibrium_axes(frames)
-    rows = [BODIES.index(JOINTS[joint]) for joint, _ in EQUILIBRIUM]
-    return np.einsum("ndmi,ndi->ndm", geometry.distal_moment(rows), axes)
+    body, muscle = geometry.crossing
+    out = np.zeros((axes.shape[0], len(EQUILIBRIUM), geometry.length.shape[1]))
+    for row, (joint, _) in enumerate(EQUILIBRIUM):
+        on = body == BODIES.index(JOINTS[joint])
+        out[:, row, muscle[on]] = np.einsum("nci,ni->nc", geometry.crossing_moment[:, on], axes[:, row])
+    return out
