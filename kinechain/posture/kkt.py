@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from ..body.chain import Frames, body_frames
+from ..body.chain import Frames, body_frames, cross
 from ..body.rotations import relative_matrix, rotation_vector
 from ..body.topology import BODIES, COORDINATES, THORAX
 from ..mechanics.clinical import clinical_angle, clinical_jacobian
@@ -202,9 +202,9 @@ def foot_roll(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]
 
 def _hinge_basis(axis: np.ndarray) -> np.ndarray:
     """Two unit vectors (2, 3) orthogonal to ``axis`` and to each other."""
-    u = np.cross(axis, [0.0, 1.0, 0.0])
+    u = cross(axis, _UP)
     u /= np.linalg.norm(u)
-    return np.stack([u, np.cross(axis, u)])
+    return np.stack([u, cross(axis, u)])
 
 
 def _log_jacobian_inv(e: np.ndarray) -> np.ndarray:
@@ -259,13 +259,13 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
     # the gaze: the thorax's anterior axis a along its target, d(a·u) = u·(ω × a) = (a × u)·ω
     a = frames.axis(THORAX, 0)
     res.append(np.einsum("nki,ni->nk", problem.gaze, a))
-    jac.append(np.einsum("nki,nic->nkc", np.cross(a[:, None, :], problem.gaze), frames.angular_jacobian(THORAX)))
+    jac.append(np.einsum("nki,nic->nkc", cross(a[:, None, :], problem.gaze), frames.angular_jacobian(THORAX)))
     if cond.task.bends:
         # a trunk pitched forward does not roll about the gaze (that roll would turn it about the
         # vertical): its lateral axis stays horizontal, d(z·y) = y·(ω × z) = (z × y)·ω
         z = frames.axis(THORAX, 2)
         res.append(z[:, 1:2])
-        jac.append(np.einsum("ni,nic->nc", np.cross(z, _UP), frames.angular_jacobian(THORAX))[:, None, :])
+        jac.append(np.einsum("ni,nic->nc", cross(z, _UP), frames.angular_jacobian(THORAX))[:, None, :])
         # the lumbopelvic rhythm: lumbar flexion = ratio × anterior pelvic tilt
         ratio = cond.lumbopelvic_ratio
         res.append((clinical_angle(frames, "lumbar_flexion") - ratio * clinical_angle(frames, PELVIS_TILT))[:, None])
