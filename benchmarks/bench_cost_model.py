@@ -135,10 +135,10 @@ def stage_times(stats: pstats.Stats) -> dict[str, float]:
     }
 
 
-def floors(n: int, kkt_size: int, steps: float, frames: float, paths: float, iterations: float) -> dict:
+def floors(model, n: int, kkt_size: int, steps: float, frames: float, paths: float, iterations: float) -> dict:
     """Per stage: (arithmetic per evaluation, kernel, floor per evaluation in s)."""
     rng = np.random.default_rng(1)
-    nb, nq, m, d = len(BODIES), len(COORDINATES), 92, len(EQUILIBRIUM)
+    nb, nq, m, d = len(BODIES), len(COORDINATES), len(model.muscles), len(EQUILIBRIUM)
     rot = rng.normal(size=(n, nb, 3, 3))
     t_frames = best(lambda: (rot @ rot, rot @ rot, rot @ rot[..., :1])) / n
     axes, arms = rng.normal(size=(n, 1, nq, 3)), rng.normal(size=(n, 10, 1, 3))
@@ -146,9 +146,11 @@ def floors(n: int, kkt_size: int, steps: float, frames: float, paths: float, ite
     kkt_mat = rng.normal(size=(n, kkt_size, kkt_size)) + kkt_size * np.eye(kkt_size)
     rhs = rng.normal(size=(n, kkt_size, 1))
     t_kkt = best(lambda: np.linalg.solve(kkt_mat, rhs)) / n
-    distal = rng.random((m, nb, 6))
-    both = rng.normal(size=(n, m, 6, 6))
-    t_paths = best(lambda: np.matmul(distal[None], both)) / n
+    crossings = model.muscles.crossings
+    slots, points = crossings[3].shape[1:]
+    mask = rng.random((m, slots, points))
+    along = rng.normal(size=(n, m, points, 3))
+    t_paths = best(lambda: (mask @ along, mask @ along)) / n
     a = rng.normal(size=(n, d, m))
     s = rng.normal(size=(n, d, d)) + d * np.eye(d)
     rhs_d = rng.normal(size=(n, d, 1))
@@ -171,8 +173,9 @@ def floors(n: int, kkt_size: int, steps: float, frames: float, paths: float, ite
             steps * t_kkt,
         ),
         "muscle path geometry": (
-            f"{paths:.1f} paths × {m} muscles × {nb} bodies × 6 points × 6 ({2 * m * nb * 36 / 1e3:.0f} kflop)",
-            f"np.matmul (1, {m}, {nb}, 6) @ (n, {m}, 6, 6)",
+            f"{paths:.1f} paths × {crossings[0].size} (joint, muscle) crossings × {points} points × 6"
+            f" ({2 * crossings[0].size * points * 6 / 1e3:.0f} kflop)",
+            f"2 np.matmul ({m}, {slots}, {points}) @ (n, {m}, {points}, 3)",
             paths * t_paths,
         ),
         "force sharing": (
@@ -202,6 +205,7 @@ def main() -> None:
     iterations, to_daqp = sharing_iterations(counts.sharing_problems)
     calls = len(counts.sharing_problems)
     floor = floors(
+        model,
         n,
         max(counts.kkt_size),
         steps,

@@ -125,7 +125,7 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
         k = BODIES.index(JOINTS[level])
         force, moment = joints[level]
         # the joint reaction force, proximal on distal: the net force less the muscles crossing the level
-        contact = force - np.einsum("nm,nmi->ni", tension, geometry.distal_force[:, k])
+        contact = force - np.einsum("nm,nmi->ni", tension, geometry.distal_force([k])[:, 0])
         disc = frames.rotations[:, BODIES.index(DISC_FRAME[level])]
         local = np.einsum("nji,nj->ni", disc, contact)
         out[f"{level}_compression"] = local[:, 1]
@@ -145,7 +145,7 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
                 out[f"{joint}_moment_{axis}_{side}"] = np.einsum("ni,ni->n", moment, frames.joint_axes[:, b, :, j])
     for side in "rl":
         k = BODIES.index(f"femur_{side}")
-        contact = joints[f"hip_{side}"][0] - np.einsum("nm,nmi->ni", tension, geometry.distal_force[:, k])
+        contact = joints[f"hip_{side}"][0] - np.einsum("nm,nmi->ni", tension, geometry.distal_force([k])[:, 0])
         out[f"hip_contact_force_{side}"] = np.linalg.norm(contact, axis=1)
 
     feasible = sharing.converged & (np.abs(sharing.reserve).max(axis=1) <= RESERVE_LIMIT)

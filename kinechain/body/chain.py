@@ -9,6 +9,7 @@ batch at once (no loop over postures).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -33,6 +34,19 @@ def _ancestors(body: int) -> tuple[int, ...]:
 ANCESTORS = tuple(_ancestors(b) for b in range(len(BODIES)))
 #: ``MOVED_BY[b, k]``: whether the joint of body ``k`` moves body ``b`` (``k`` is among its ancestors).
 MOVED_BY = np.array([[k in ANCESTORS[b] for k in range(len(BODIES))] for b in range(len(BODIES))])
+
+
+def _placement() -> np.ndarray:
+    place = np.zeros((len(BODIES), 3, len(COORDINATES)))
+    for k, cols in enumerate(JOINT_COLUMNS):
+        place[k, range(len(cols)), cols] = 1.0
+    return place.reshape(3 * len(BODIES), len(COORDINATES))
+
+
+#: ``PLACE[3k + j, c]``: 1 where the ``j``-th axis of body ``k``'s joint is coordinate ``c``.
+PLACE = _placement()
+#: ``CARRIED[b]``: :data:`PLACE` restricted to the joints that move body ``b``.
+CARRIED = np.repeat(MOVED_BY, 3, axis=1)[:, :, None] * PLACE[None]
 
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -62,6 +76,10 @@ class Frames:
     rotations: np.ndarray
     joint_axes: np.ndarray
 
+    def take(self, index: np.ndarray) -> Frames:
+        """The frames of the postures ``index``."""
+        return Frames(self.origins[index], self.rotations[index], self.joint_axes[index])
+
     def index(self, body: str) -> int:
         """Position of ``body`` in :data:`BODIES`."""
         try:
@@ -81,6 +99,12 @@ class Frames:
         """Ground direction (n, 3) of ``body``'s axis ``k`` (0 = X anterior, 1 = Y superior, 2 = Z)."""
         return self.rotations[:, self.index(body), :, k]
 
+    @cached_property
+    def _axes_by_column(self) -> np.ndarray:
+        """Joint axes (n, 3, 3 · n_bodies): ground components by (body, coordinate slot), the
+        layout :data:`PLACE` maps onto the coordinates."""
+        return self.joint_axes.transpose(0, 2, 1, 3).reshape(self.origins.shape[0], 3, -1)
+
     def point_jacobian(self, body: str, points: np.ndarray) -> np.ndarray:
         """Jacobian of ground points fixed in ``body`` with respect to the coordinates.
 
@@ -96,16 +120,9 @@ class Frames:
             ``∂x/∂q`` in metres per radian (per metre for the pelvis translations).
         """
         n, m = points.shape[:2]
-        jac = np.zeros((n, m, 3, len(COORDINATES)))
-        for k in ANCESTORS[self.index(body)]:
-            cols = JOINT_COLUMNS[k]
-            if not cols:
-                continue
-            arm = points - self.origins[:, k, None, :]
-            axes = self.joint_axes[:, k, :, : len(cols)]  # (n, 3, c)
-            jac[..., list(cols)] += cross(np.moveaxis(axes, 1, 2)[:, None, :, :], arm[:, :, None, :]).transpose(
-                0, 1, 3, 2
-            )
+        arm = points[:, :, None, :] - self.origins[:, None]  # (n, m, K, 3)
+        turn = cross(self.joint_axes.transpose(0, 1, 3, 2)[:, None], arm[:, :, :, None, :])  # (n, m, K, j, 3)
+        jac = turn.transpose(0, 1, 4, 2, 3).reshape(n, m, 3, -1) @ CARRIED[self.index(body)]
         jac[..., list(_TRANSLATION_COLUMNS)] += np.eye(3)
         return jac
 
@@ -126,27 +143,18 @@ class Frames:
             Weight of each point (any unit; the Jacobian carries it).
         """
         n = points.shape[0]
-        jac = np.zeros((n, 3, len(COORDINATES)))
-        carried = MOVED_BY[np.asarray(bodies)]  # (m, n_bodies)
-        for k, cols in enumerate(JOINT_COLUMNS):
-            inside = carried[:, k]
-            if not cols or not inside.any():
-                continue
-            w = weights[:, inside]
-            arm = np.einsum("nm,nmi->ni", w, points[:, inside]) - w.sum(axis=1)[:, None] * self.origins[:, k]
-            axes = self.joint_axes[:, k, :, : len(cols)].transpose(0, 2, 1)  # (n, c, 3)
-            jac[..., list(cols)] += cross(axes, arm[:, None, :]).transpose(0, 2, 1)
+        carried = MOVED_BY[np.asarray(bodies)].astype(float)  # (m, n_bodies)
+        moment = ((weights[:, :, None] * points).transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # (n, K, 3)
+        weight = weights @ carried  # (n, K)
+        arm = moment - weight[..., None] * self.origins
+        turn = cross(self.joint_axes.transpose(0, 1, 3, 2), arm[:, :, None, :])  # (n, K, j, 3)
+        jac = turn.transpose(0, 3, 1, 2).reshape(n, 3, -1) @ PLACE
         jac[..., list(_TRANSLATION_COLUMNS)] += weights.sum(axis=1)[:, None, None] * np.eye(3)
         return jac
 
     def angular_jacobian(self, body: str) -> np.ndarray:
         """Jacobian (n, 3, n_coordinates) of ``body``'s angular velocity (ground components)."""
-        jac = np.zeros((self.origins.shape[0], 3, len(COORDINATES)))
-        for k in ANCESTORS[self.index(body)]:
-            cols = JOINT_COLUMNS[k]
-            if cols:
-                jac[..., list(cols)] += self.joint_axes[:, k, :, : len(cols)]
-        return jac
+        return self._axes_by_column @ CARRIED[self.index(body)]
 
 
 def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
@@ -164,7 +172,8 @@ def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
     Frames
     """
     q = np.asarray(q, dtype=float).reshape(-1, len(COORDINATES))
-    local = generated.local_joints(q, p)  # (n, b, 21)
+    # one posture: the generated expressions on scalars, a fraction of their cost on (1,) arrays
+    local = generated.local_joints(q[0], p)[None] if q.shape[0] == 1 else generated.local_joints(q, p)  # (n, b, 21)
     rot_local = local[..., :9].reshape(q.shape[0], len(BODIES), 3, 3)
     trans_local = local[..., 9:12]
     axes_local = local[..., 12:21].reshape(q.shape[0], len(BODIES), 3, 3)

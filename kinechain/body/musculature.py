@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 
 import numpy as np
 
 from .._data import read_csv
 from ..variables import MUSCLE_GROUPS
-from .chain import ANCESTORS, Frames
+from .chain import ANCESTORS, JOINT_COLUMNS, Frames
 from .topology import BODIES, LUMBAR_VERTEBRAE, THORAX
 
 #: Height (m, generic size) above the T12/L1 disc centre of the thoracic point of the trunk muscles
@@ -74,6 +75,59 @@ class MuscleSet:
 
     def __len__(self) -> int:
         return len(self.names)
+
+    @cached_property
+    def crossings(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The (body, muscle) pairs whose path crosses the body's joint.
+
+        A muscle pulls on a body and everything distal to it only where its path has points
+        on both sides of the body's joint; a path wholly on one side exerts no net force or
+        moment on that side (its segments' pulls cancel in pairs).
+
+        Returns
+        -------
+        body, muscle, slot : ndarray (C,) of int
+            Body index and muscle index of each crossing, and its rank among the crossings of
+            the same muscle.
+        mask : ndarray (M, S, P)
+            For each muscle and slot, the :attr:`distal` row of that crossing (1 for the path
+            points on the distal side); zero for slots no crossing uses.
+        """
+        valid = self.point_body >= 0
+        inside = self.distal > 0
+        mixed = (inside & valid).any(axis=2) & (~inside & valid).any(axis=2)
+        muscle, body = np.nonzero(mixed.T)  # sorted by muscle
+        first = np.searchsorted(muscle, muscle)
+        slot = np.arange(muscle.size) - first
+        mask = np.zeros((len(self), slot.max(initial=0) + 1, self.point_body.shape[1]))
+        mask[muscle, slot] = self.distal[body, muscle]
+        return body, muscle, slot, mask
+
+    @cached_property
+    def crossing_columns(self) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...]:
+        """Where each crossing's moments about its joint's axes go in the moment-arm matrix.
+
+        A coordinate shared by several joints (the lumbar levels) collects one term per joint
+        a muscle crosses, so the terms come in layers, each naming every (muscle, coordinate)
+        at most once.
+
+        Returns
+        -------
+        tuple of (crossing, axis, muscle, column), each ndarray (K,) of int
+            Crossing index (:attr:`crossings`), axis of its body's joint, and the muscle and
+            coordinate whose moment arm the term adds to.
+        """
+        body, muscle, _, _ = self.crossings
+        layers: list[list[tuple[int, int, int, int]]] = []
+        seen: dict[tuple[int, int], int] = {}
+        for c, (b, m) in enumerate(zip(body, muscle, strict=True)):
+            for j, col in enumerate(JOINT_COLUMNS[b]):
+                depth = seen.get((m, col), 0)
+                seen[(m, col)] = depth + 1
+                if depth == len(layers):
+                    layers.append([])
+                layers[depth].append((c, j, m, col))
+        return tuple(tuple(np.array(x, dtype=int) for x in zip(*rows, strict=True)) for rows in layers)
 
     def group_indices(self, name: str) -> np.ndarray:
         """Indices of the lines in group ``name`` (optionally suffixed ``_r``/``_l``)."""

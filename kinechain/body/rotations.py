@@ -84,15 +84,70 @@ def joint_rotation(angles: np.ndarray, joint: str, side: str = "") -> Rotation:
     return Rotation.from_euler(JCS_SEQUENCE, a.reshape(-1, 3) * _signs(joint, side))
 
 
-def joint_angles(relative: Rotation, joint: str, side: str = "") -> np.ndarray:
+def joint_angles(relative: Rotation | np.ndarray, joint: str, side: str = "") -> np.ndarray:
     """Joint coordinates (radians, shape (n, 3)) of a child-relative-to-parent rotation.
 
     Inverse of :func:`joint_rotation` for rotations with ``|adduction| < 90°`` (away from
-    gimbal lock of the Z–X–Y sequence).
+    gimbal lock of the Z–X–Y sequence). ``relative`` is a scipy Rotation or orientation
+    matrices (..., 3, 3).
     """
-    with np.errstate(invalid="ignore"):
-        euler = np.atleast_2d(relative.as_euler(JCS_SEQUENCE))
-    return euler * _signs(joint, side)
+    matrix = relative.as_matrix() if isinstance(relative, Rotation) else np.asarray(relative, dtype=float)
+    return zxy_angles(matrix.reshape(-1, 3, 3)) * _signs(joint, side)
+
+
+def zxy_angles(matrix: np.ndarray) -> np.ndarray:
+    """Intrinsic Z–X–Y angles (radians, shape (..., 3)) of rotation matrices (..., 3, 3).
+
+    For ``R = R_z(α) R_x(β) R_y(γ)`` the third row is ``(−cos β sin γ, sin β, cos β cos γ)``
+    and the second column ``(−sin α cos β, cos α cos β, sin β)``. The angles are those of
+    scipy's ``as_euler("ZXY")`` (α, γ in (−π, π], β in [−π/2, π/2]) away from gimbal lock.
+    """
+    r = np.asarray(matrix, dtype=float)
+    alpha = np.arctan2(-r[..., 0, 1], r[..., 1, 1])
+    beta = np.arctan2(r[..., 2, 1], np.hypot(r[..., 2, 0], r[..., 2, 2]))
+    gamma = np.arctan2(-r[..., 2, 0], r[..., 2, 2])
+    return np.stack([alpha, beta, gamma], axis=-1)
+
+
+def rotation_vector(matrix: np.ndarray) -> np.ndarray:
+    """Rotation vectors (the SO(3) logarithm, radians, shape (n, 3)) of rotation matrices (n, 3, 3).
+
+    Through the unit quaternion, taken from the largest of the trace and the diagonal
+    (Shepperd 1978, J Guid Control 1:223–224), as scipy's ``from_matrix(...).as_rotvec()``;
+    angles in [0, π].
+    """
+    r = np.asarray(matrix, dtype=float).reshape(-1, 3, 3)
+    trace = np.trace(r, axis1=1, axis2=2)
+    d0, d1, d2 = r[:, 0, 0], r[:, 1, 1], r[:, 2, 2]
+    s10, s20, s21 = r[:, 1, 0] + r[:, 0, 1], r[:, 2, 0] + r[:, 0, 2], r[:, 2, 1] + r[:, 1, 2]
+    a10, a02, a21 = r[:, 1, 0] - r[:, 0, 1], r[:, 0, 2] - r[:, 2, 0], r[:, 2, 1] - r[:, 1, 2]
+    # candidate quaternions (x, y, z, w), one per pivot: x, y, z or w the largest component
+    candidates = np.stack(
+        [
+            np.stack([1 - trace + 2 * d0, s10, s20, a21], axis=1),
+            np.stack([s10, 1 - trace + 2 * d1, s21, a02], axis=1),
+            np.stack([s20, s21, 1 - trace + 2 * d2, a10], axis=1),
+            np.stack([a21, a02, a10, 1 + trace], axis=1),
+        ],
+        axis=1,
+    )
+    pivot = np.argmax(np.stack([d0, d1, d2, trace], axis=1), axis=1)
+    quat = candidates[np.arange(r.shape[0]), pivot]
+    quat /= np.linalg.norm(quat, axis=1, keepdims=True)
+    quat *= np.where(quat[:, 3] < 0, -1.0, 1.0)[:, None]
+    vector = quat[:, :3]
+    angle = 2 * np.arctan2(np.linalg.norm(vector, axis=1), quat[:, 3])
+    small = angle <= 1e-3
+    safe = np.where(small, 1.0, angle)
+    scale = np.where(small, 2 + angle**2 / 12 + 7 * angle**4 / 2880, safe / np.sin(safe / 2))
+    return scale[:, None] * vector
+
+
+def relative_matrix(parent: np.ndarray, child: np.ndarray) -> np.ndarray:
+    """Orientation (n, 3, 3) of ``child`` relative to ``parent`` from their matrices in ground (..., 3, 3)."""
+    p = np.asarray(parent, dtype=float).reshape(-1, 3, 3)
+    c = np.asarray(child, dtype=float).reshape(-1, 3, 3)
+    return p.transpose(0, 2, 1) @ c
 
 
 def relative_rotation(parent: np.ndarray, child: np.ndarray) -> Rotation:
@@ -103,9 +158,7 @@ def relative_rotation(parent: np.ndarray, child: np.ndarray) -> Rotation:
     parent, child : ndarray, shape (..., 3, 3)
         Orientation matrices (columns = segment axes expressed in ground).
     """
-    p = np.asarray(parent, dtype=float).reshape(-1, 3, 3)
-    c = np.asarray(child, dtype=float).reshape(-1, 3, 3)
-    return Rotation.from_matrix(np.einsum("nji,njk->nik", p, c))
+    return Rotation.from_matrix(relative_matrix(parent, child))
 
 
 def mirror_matrix(rotation: np.ndarray) -> np.ndarray:

@@ -50,7 +50,7 @@ from types import MappingProxyType
 import numpy as np
 
 from ..body.chain import Frames
-from ..body.rotations import JOINT_SIGNS, joint_angles, relative_rotation
+from ..body.rotations import JOINT_SIGNS, joint_angles, relative_matrix, zxy_angles
 from ..body.topology import THORAX
 
 #: name → (child, parent, JCS joint for side signs, component 0/1/2 = Z/X/Y, sign)
@@ -109,7 +109,7 @@ def clinical_angle(frames: Frames, name: str, cache: dict | None = None) -> np.n
         n = frames.origins.shape[0]
         rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
         rc = frames.rotations[:, frames.index(child)]
-        cache[key] = joint_angles(relative_rotation(rp, rc), joint, side)
+        cache[key] = joint_angles(relative_matrix(rp, rc), joint, side)
     return sign * cache[key][:, k]
 
 
@@ -135,16 +135,15 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
     if parent != "ground":
         omega = omega - frames.angular_jacobian(parent)
     omega_parent = np.einsum("nji,njc->nic", rp, omega)
-    raw = relative_rotation(rp, rc).as_euler("ZXY")
-    alpha, beta = raw[:, 0], raw[:, 1]
-    ca, sa, cb, sb = np.cos(alpha), np.sin(alpha), np.cos(beta), np.sin(beta)
-    e = np.zeros((n, 3, 3))
-    e[:, :, 0] = [0.0, 0.0, 1.0]
-    e[:, :, 1] = np.stack([ca, sa, np.zeros(n)], axis=1)
-    e[:, :, 2] = np.stack([-sa * cb, ca * cb, sb], axis=1)
-    rates = np.linalg.solve(e, omega_parent)  # (n, 3, n_coordinates): Z, X, Y angle rates
+    raw = zxy_angles(relative_matrix(rp, rc))
+    ca, sa = np.cos(raw[:, 0, None]), np.sin(raw[:, 0, None])
+    cb, sb = np.cos(raw[:, 1, None]), np.sin(raw[:, 1, None])
+    wx, wy, wz = omega_parent[:, 0], omega_parent[:, 1], omega_parent[:, 2]
+    # the x and y rows give the X and Y rates, then the z row the Z rate
+    y_rate = (ca * wy - sa * wx) / cb
+    rates = (wz - sb * y_rate, ca * wx + sa * wy, y_rate)  # Z, X, Y angle rates (n, n_coordinates)
     side_sign = JOINT_SIGNS[(joint, side)][k]
-    return sign * side_sign * rates[:, k]
+    return sign * side_sign * rates[k]
 
 
 #: Clinical angles that are 2-D projections rather than joint-coordinate-system angles.

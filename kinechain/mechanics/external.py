@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..body.anthropometry import GRAVITY
-from ..body.chain import ANCESTORS, Frames
+from ..body.chain import ANCESTORS, Frames, cross
 from ..body.topology import BODIES, THORAX, joint_coordinates
 
 _UP = np.array([0.0, 1.0, 0.0])
@@ -62,7 +62,7 @@ def hand_load_jacobian(frames: Frames, load_distance: np.ndarray) -> np.ndarray:
     flat = a * np.array([1.0, 0.0, 1.0])
     norm = np.linalg.norm(flat, axis=1)
     h = flat / norm[:, None]
-    da = -np.cross(a[:, :, None], frames.angular_jacobian(THORAX), axis=1)  # ω × a = −a × ω
+    da = -cross(a[:, None, :], frames.angular_jacobian(THORAX).transpose(0, 2, 1)).transpose(0, 2, 1)  # ω × a = −a × ω
     da[:, 1] = 0.0
     dh = (da - h[:, :, None] * np.einsum("ni,nij->nj", h, da)[:, None, :]) / norm[:, None, None]
     origin = frames.origins[:, BODIES.index("L5")]
@@ -142,12 +142,12 @@ def ground_reaction(model, frames: Frames, stance: tuple[str, ...], loads: Point
     """
     n = frames.origins.shape[0]
     total_force = loads.force.sum(axis=1)
-    total_moment = np.cross(loads.point, loads.force).sum(axis=1)  # about the ground origin
+    total_moment = cross(loads.point, loads.force).sum(axis=1)  # about the ground origin
     centres = {s: foot_centre(model, frames, s) for s in stance}
     if len(stance) == 1:
         s = stance[0]
         force = {s: -total_force}
-        moment = {s: -total_moment - np.cross(centres[s], force[s])}
+        moment = {s: -total_moment - cross(centres[s], force[s])}
     else:
         length = model.subject.segments["foot"].length
         # unknown x = [F_r, M_r/ℓ, F_l, M_l/ℓ]; rows: force balance, moment balance about origin
@@ -201,11 +201,11 @@ def joint_loads(frames: Frames, loads: PointLoads, grf: GroundReaction) -> dict[
         inside = np.array([k in ANCESTORS[b] for b in loads.body])
         f = loads.force[:, inside]
         force = -f.sum(axis=1)
-        moment = -np.cross(loads.point[:, inside] - centre[:, None], f).sum(axis=1)
+        moment = -cross(loads.point[:, inside] - centre[:, None], f).sum(axis=1)
         for side in grf.force:
             if k in ANCESTORS[BODIES.index(f"calcn_{side}")]:
                 force = force - grf.force[side]
-                moment = moment - np.cross(grf.point[side] - centre, grf.force[side]) - grf.moment[side]
+                moment = moment - cross(grf.point[side] - centre, grf.force[side]) - grf.moment[side]
         out[joint] = (force, moment)
     return out
 
@@ -215,12 +215,12 @@ def pelvis_residual(model, frames: Frames, loads: PointLoads, joints: dict) -> t
     o = frames.origins[:, 0]
     own = loads.body == 0
     force = loads.force[:, own].sum(axis=1)
-    moment = np.cross(loads.point[:, own] - o[:, None], loads.force[:, own]).sum(axis=1)
+    moment = cross(loads.point[:, own] - o[:, None], loads.force[:, own]).sum(axis=1)
     for joint in ("hip_r", "hip_l", "l5s1"):
         f, m = joints[joint]
         centre = frames.origins[:, BODIES.index(JOINTS[joint])]
         force = force - f
-        moment = moment - m - np.cross(centre - o, f)
+        moment = moment - m - cross(centre - o, f)
     return force, moment
 
 
@@ -267,7 +267,11 @@ def equilibrium_axes(frames: Frames) -> np.ndarray:
 
 def muscle_joint_moments(geometry, frames: Frames) -> np.ndarray:
     """Moment (n, D, M) each muscle exerts per newton of tension on the distal side of each
-    equilibrium joint, projected on :func:`equilibrium_axes` (m)."""
+    equilibrium joint, projected on :func:`equilibrium_axes` (m); zero for muscles not crossing it."""
     axes = equilibrium_axes(frames)
-    rows = [BODIES.index(JOINTS[joint]) for joint, _ in EQUILIBRIUM]
-    return np.einsum("ndmi,ndi->ndm", geometry.distal_moment[:, rows], axes)
+    body, muscle = geometry.crossing
+    out = np.zeros((axes.shape[0], len(EQUILIBRIUM), geometry.length.shape[1]))
+    for row, (joint, _) in enumerate(EQUILIBRIUM):
+        on = body == BODIES.index(JOINTS[joint])
+        out[:, row, muscle[on]] = np.einsum("nci,ni->nc", geometry.crossing_moment[:, on], axes[:, row])
+    return out

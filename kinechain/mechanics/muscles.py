@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..body.chain import JOINT_COLUMNS, Frames
+from ..body.chain import Frames, cross
 from ..body.musculature import MuscleSet
-from ..body.topology import BODIES, COORDINATES
+from ..body.topology import COORDINATES
 from . import _generated_curves as curves
 
 
@@ -35,32 +35,61 @@ class PathGeometry:
         Path points in ground (m); padded points repeat the insertion.
     grad : ndarray (n, M, P, 3)
         ``∂L/∂p_i``: unit vectors; the muscle pulls point ``i`` along ``−grad`` per newton of tension.
-    distal_moment : ndarray (n, n_bodies, M, 3)
-        Moment about each body's origin (its joint centre) that a newton of tension exerts on
-        the body and everything distal to it (m).
-    distal_force : ndarray (n, n_bodies, M, 3)
-        Force that a newton of tension exerts on the body and everything distal to it (1).
+    crossing : tuple of ndarray (C,) of int
+        Body and muscle of every muscle crossing a body's joint
+        (:attr:`~kinechain.body.musculature.MuscleSet.crossings`).
+    crossing_moment : ndarray (n, C, 3)
+        Moment about the body's origin (its joint centre) that a newton of the muscle's tension
+        exerts on the body and everything distal to it (m).
+    crossing_force : ndarray (n, C, 3)
+        Force that a newton of the muscle's tension exerts on the body and everything distal to
+        it (1).
     """
 
     length: np.ndarray
     moment_arm: np.ndarray
     points: np.ndarray
     grad: np.ndarray
-    distal_moment: np.ndarray
-    distal_force: np.ndarray
+    crossing: tuple
+    crossing_moment: np.ndarray
+    crossing_force: np.ndarray
+
+    def distal_moment(self, bodies: list[int]) -> np.ndarray:
+        """Moment (n, len(bodies), M, 3) about each body's origin that a newton of tension exerts
+        on the body and everything distal to it (m); zero for muscles not crossing its joint."""
+        return self._per_body(self.crossing_moment, bodies)
+
+    def distal_force(self, bodies: list[int]) -> np.ndarray:
+        """Force (n, len(bodies), M, 3) that a newton of tension exerts on each body and
+        everything distal to it (1); zero for muscles not crossing its joint."""
+        return self._per_body(self.crossing_force, bodies)
+
+    def _per_body(self, values: np.ndarray, bodies: list[int]) -> np.ndarray:
+        body, muscle = self.crossing
+        out = np.zeros((values.shape[0], len(bodies), self.length.shape[1], 3))
+        for i, b in enumerate(bodies):
+            on = body == b
+            out[:, i, muscle[on]] = values[:, on]
+        return out
 
 
 def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     """Lengths and moment arms of every muscle over a batch of postures (no loop over poses)."""
     n = frames.origins.shape[0]
-    body = muscles.point_body
+    m, p = muscles.point_body.shape
+    body = muscles.point_body.ravel()
     valid = body >= 0
-    safe = np.where(valid, body, 0)
-    rot = frames.rotations[:, safe]  # (n, M, P, 3, 3)
-    pts = frames.origins[:, safe] + np.einsum("nmpij,mpj->nmpi", rot, muscles.point_local)
-    last = valid.sum(axis=1) - 1
-    insertion = pts[:, np.arange(len(muscles)), last]  # (n, M, 3)
-    pts = np.where(valid[None, :, :, None], pts, insertion[:, :, None, :])
+    pts = np.empty((n, m * p, 3))
+    for b in np.unique(body[valid]):  # every body's points at once, in ground
+        on = body == b
+        pts[:, on] = frames.origins[:, b, None] + muscles.point_local.reshape(-1, 3)[on] @ frames.rotations[
+            :, b
+        ].transpose(0, 2, 1)
+    pts = pts.reshape(n, m, p, 3)
+    last = valid.reshape(m, p).sum(axis=1) - 1
+    padded = ~valid.reshape(m, p)  # padding repeats the insertion
+    rows = np.nonzero(padded)[0]
+    pts[:, padded] = pts[:, rows, last[rows]]
     seg = np.diff(pts, axis=2)  # (n, M, P-1, 3)
     seg_len = np.linalg.norm(seg, axis=-1)
     unit = np.divide(seg, seg_len[..., None], out=np.zeros_like(seg), where=seg_len[..., None] > 0)
@@ -68,18 +97,17 @@ def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     grad = np.zeros_like(pts)
     grad[:, :, :-1] -= unit
     grad[:, :, 1:] += unit
-    # For every joint body k: Σ_i (p_i − o_k) × g_i over the path points distal to it, as
-    # Σ p_i × g_i − o_k × Σ g_i, one batched matrix product over the muscles.
-    m, p = muscles.point_body.shape
-    both = np.concatenate([np.cross(pts, grad), grad], axis=-1)  # (n, M, P, 6)
-    sums = muscles.distal.transpose(1, 0, 2) @ both.transpose(1, 2, 0, 3).reshape(m, p, n * 6)
-    sums = sums.reshape(m, len(BODIES), n, 6).transpose(2, 1, 0, 3)  # (n, K, M, 6)
-    torque = sums[..., :3] - np.cross(frames.origins[:, :, None, :], sums[..., 3:])
+    # For every joint body k and muscle crossing it: Σ_i (p_i − o_k) × g_i over the path points
+    # distal to it, as Σ p_i × g_i − o_k × Σ g_i (muscles not crossing the joint give zero).
+    k, muscle, slot, mask = muscles.crossings
+    force = (mask @ grad)[:, muscle, slot]  # (n, C, 3)
+    torque = (mask @ cross(pts, grad))[:, muscle, slot] - cross(frames.origins[:, k], force)
+    # moment arm about each axis of the crossed joint: −torque · axis
+    along = np.einsum("nci,ncij->ncj", torque, frames.joint_axes[:, k])
     moment = np.zeros((n, m, len(COORDINATES)))
-    for k, cols in enumerate(JOINT_COLUMNS):
-        if cols:
-            moment[..., list(cols)] -= torque[:, k] @ frames.joint_axes[:, k, :, : len(cols)]
-    return PathGeometry(length, moment, pts, grad, -torque, -sums[..., 3:])
+    for pair, axis, line, column in muscles.crossing_columns:
+        moment[:, line, column] -= along[:, pair, axis]
+    return PathGeometry(length, moment, pts, grad, (k, muscle), -torque, -force)
 
 
 def force_length_active(normalized_length: np.ndarray) -> np.ndarray:

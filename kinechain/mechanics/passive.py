@@ -32,7 +32,7 @@ vector and projected on the disc frame's axes, as the net moments of the force s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -128,14 +128,17 @@ class ExponentialCurve:
     def _terms(self, angle: np.ndarray) -> list[np.ndarray]:
         return [a * np.exp(b * (angle - c)) for a, b, c in zip(self.a, self.b, self.c, strict=True)]
 
+    @cached_property
+    def _at_zero(self) -> list[np.ndarray]:
+        return self._terms(np.zeros(1))
+
     def energy(self, angle: np.ndarray) -> np.ndarray:
         """Elastic energy (J), ``−∫₀^θ M``."""
-        at_zero = self._terms(np.zeros(1))
-        return -sum((t - z) / b - z * angle for t, z, b in zip(self._terms(angle), at_zero, self.b, strict=True))
+        return -sum((t - z) / b - z * angle for t, z, b in zip(self._terms(angle), self._at_zero, self.b, strict=True))
 
     def moment(self, angle: np.ndarray) -> np.ndarray:
         """Moment (N·m), less its value at zero."""
-        return sum(t - z for t, z in zip(self._terms(angle), self._terms(np.zeros(1)), strict=True))
+        return sum(t - z for t, z in zip(self._terms(angle), self._at_zero, strict=True))
 
     def curvature(self, angle: np.ndarray) -> np.ndarray:
         """``d²V/dθ² = −dM/dθ`` (N·m/rad)."""

@@ -61,7 +61,7 @@ def stiffness(cond: Conditions, geometry: PathGeometry) -> np.ndarray:
         / muscles.optimal_fiber_length
     )  # (n, M) N/m
     r = geometry.moment_arm[0]  # (M, 25) at the neutral posture
-    return np.diag(free) + np.einsum("nm,mi,mj->nij", k_muscle, r, r)
+    return np.diag(free) + r.T @ (k_muscle[:, :, None] * r)
 
 
 def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

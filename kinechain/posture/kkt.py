@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from ..body.chain import Frames, body_frames
+from ..body.chain import Frames, body_frames, cross
+from ..body.rotations import relative_matrix, rotation_vector
 from ..body.topology import BODIES, COORDINATES, THORAX
 from ..mechanics.clinical import clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
@@ -97,6 +98,16 @@ class Problem:
             released=self.released[index],
             limits=self.limits[index],
         )
+
+    def put(self, index: np.ndarray, part: Problem) -> Problem:
+        """This problem with the targets, released inputs and held limits of the elements
+        ``index`` taken from ``part`` (a problem of those elements with the same targets)."""
+        targets = {k: v.copy() for k, v in self.targets.items()}
+        released, limits = self.released.copy(), self.limits.copy()
+        for k, v in targets.items():
+            v[index] = part.targets[k]
+        released[index], limits[index] = part.released, part.limits
+        return replace(self, targets=targets, released=released, limits=limits)
 
     def prescribe(self, angles: dict) -> Problem:
         """The same problem with more clinical angles held (rad), after the existing ones."""
@@ -191,9 +202,9 @@ def foot_roll(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]
 
 def _hinge_basis(axis: np.ndarray) -> np.ndarray:
     """Two unit vectors (2, 3) orthogonal to ``axis`` and to each other."""
-    u = np.cross(axis, [0.0, 1.0, 0.0])
+    u = cross(axis, _UP)
     u /= np.linalg.norm(u)
-    return np.stack([u, np.cross(axis, u)])
+    return np.stack([u, cross(axis, u)])
 
 
 def _log_jacobian_inv(e: np.ndarray) -> np.ndarray:
@@ -210,7 +221,7 @@ def _log_jacobian_inv(e: np.ndarray) -> np.ndarray:
 
 def _orientation_constraint(frames: Frames, body: str, target: np.ndarray):
     r = frames.rotations[:, frames.index(body)]
-    e = Rotation.from_matrix(np.einsum("nji,njk->nik", target, r)).as_rotvec()
+    e = rotation_vector(relative_matrix(target, r))
     jac = _log_jacobian_inv(e) @ np.einsum("nji,njc->nic", target, frames.angular_jacobian(body))
     return e, jac
 
@@ -248,13 +259,13 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
     # the gaze: the thorax's anterior axis a along its target, d(a·u) = u·(ω × a) = (a × u)·ω
     a = frames.axis(THORAX, 0)
     res.append(np.einsum("nki,ni->nk", problem.gaze, a))
-    jac.append(np.einsum("nki,nic->nkc", np.cross(a[:, None, :], problem.gaze), frames.angular_jacobian(THORAX)))
+    jac.append(np.einsum("nki,nic->nkc", cross(a[:, None, :], problem.gaze), frames.angular_jacobian(THORAX)))
     if cond.task.bends:
         # a trunk pitched forward does not roll about the gaze (that roll would turn it about the
         # vertical): its lateral axis stays horizontal, d(z·y) = y·(ω × z) = (z × y)·ω
         z = frames.axis(THORAX, 2)
         res.append(z[:, 1:2])
-        jac.append(np.einsum("ni,nic->nc", np.cross(z, _UP), frames.angular_jacobian(THORAX))[:, None, :])
+        jac.append(np.einsum("ni,nic->nc", cross(z, _UP), frames.angular_jacobian(THORAX))[:, None, :])
         # the lumbopelvic rhythm: lumbar flexion = ratio × anterior pelvic tilt
         ratio = cond.lumbopelvic_ratio
         res.append((clinical_angle(frames, "lumbar_flexion") - ratio * clinical_angle(frames, PELVIS_TILT))[:, None])

@@ -262,18 +262,16 @@ def _solve_chunk(cond: Conditions) -> Pose:
     deficit = holding_deficit(cond, q, at)
     deficit[lost] = 0.0
     if compensates(cond):  # the trunk leans over the stance leg; the deficit is that of the leaning posture
-        goal = (1.0 - cond.abductor_compensation) * shortfall(cond, deficit)
         problem = problem.prescribe({LEAN: clinical_angle(at, LEAN)})
         released = problem.released.copy()
         released[:, -1] = cond.abductor_compensation == 0
         problem = replace(problem, released=released)
-        for _ in range(ROUNDS):
-            lean = problem.targets[LEAN] + lean_step(cond, at, shortfall(cond, deficit) - goal)
-            problem = replace(problem, targets={**problem.targets, LEAN: lean})
-            problem, q, lam, c, at = within_range(problem, np.zeros_like(q0), q)
-            lost |= ~_solved(q, c, scale)
-            deficit = holding_deficit(cond, q, at)
-            deficit[lost] = 0.0
+        # only the elements that lean go through the rounds: the others' posture is solved already
+        leaning = np.flatnonzero(cond.abductor_compensation > 0)
+        part, q[leaning], lost[leaning], deficit[leaning] = _lean(
+            problem.take(leaning), q[leaning], at.take(leaning), deficit[leaning], lost[leaning]
+        )
+        problem = problem.put(leaning, part)
     problem, q, lam, c, frames = within_range(problem, deficit, q)
 
     converged = _solved(q, c, scale)
@@ -293,6 +291,26 @@ def _solve_chunk(cond: Conditions) -> Pose:
     per_coordinate[:, limited] = lam[:, first:]
     lam = np.concatenate([lam[:, :first], per_coordinate], axis=1)
     return Pose(cond, q, frames, angles, converged, reason, lam, deficit, limit, problem.limits, problem.released)
+
+
+def _lean(problem: Problem, q: np.ndarray, frames: Frames, deficit: np.ndarray, lost: np.ndarray):
+    """Rounds of the trunk lean toward the share of the shortfall asked for
+    (:mod:`kinechain.posture.compensation`), for elements that all lean.
+
+    Returns the problem with the lean held, and the coordinates, lost elements and holding
+    deficit of the last round.
+    """
+    cond = problem.cond
+    scale = cond.model.subject.segments["thigh"].length
+    goal = (1.0 - cond.abductor_compensation) * shortfall(cond, deficit)
+    for _ in range(ROUNDS):
+        lean = problem.targets[LEAN] + lean_step(cond, frames, shortfall(cond, deficit) - goal)
+        problem = replace(problem, targets={**problem.targets, LEAN: lean})
+        problem, q, _, c, frames = within_range(problem, np.zeros_like(q), q)
+        lost = lost | ~_solved(q, c, scale)
+        deficit = holding_deficit(cond, q, frames)
+        deficit[lost] = 0.0
+    return problem, q, lost, deficit
 
 
 #: Lower and upper limits (rad) of every coordinate; infinite for the translations.
