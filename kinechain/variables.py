@@ -155,7 +155,7 @@ TASK_PARAMETERS = _table(
             "abductor_compensation",
             "1",
             "share of the stance hip's abduction shortfall taken over by leaning the trunk over the stance leg "
-            "(0 = none: the hip gives way and the pelvis drops; 1 = the whole shortfall, to first order)",
+            "(0 = none: the hip gives way and the pelvis drops; 1 = the whole shortfall)",
             "more trunk lean",
             (0.0, 1.0),
             0.0,

@@ -96,7 +96,7 @@ def test_no_compensation_in_double_stance(model):
 
 def test_the_compensating_lean_mirrors(model):
     """The same weakness and compensation on the left leg give the mirror image of the right."""
-    kwargs = {"strength": {"gluteus_medius": 0.3, "gluteus_minimus": 0.3}, "abductor_compensation": [0.3, 0.8]}
+    kwargs = {"strength": WEAK, "abductor_compensation": [0.3, 0.8]}
     right = kc.propagate(model, task="single_stance_r", **kwargs)
     left = kc.propagate(model, task="single_stance_l", **kwargs)
     assert right.converged.all() and left.converged.all()
@@ -104,3 +104,17 @@ def test_the_compensating_lean_mirrors(model):
         np.testing.assert_allclose(left[name], -right[name], atol=1e-6, err_msg=name)
     np.testing.assert_allclose(left["hip_adduction_l"], right["hip_adduction_r"], atol=1e-6)
     assert np.all(np.diff(right["trunk_lateral_lean"]) > 0)  # more compensation, more lean over the right leg
+
+
+def test_the_lean_takes_over_the_share_of_the_shortfall_asked_for(model):
+    """abductor_compensation = c: the lean leaves the hip at most (1 − c) of the abduction shortfall
+    ρ₀ it had without leaning (the rest of the posture then gives way to what is left, which only
+    lowers it), and with c = 1 nothing; more compensation, more lean."""
+    share = np.array([0.0, 0.25, 0.5, 1.0])
+    pose = kc.propagate(model, task="single_stance_r", strength=WEAK, abductor_compensation=share)
+    assert pose.converged.all()
+    reserve = np.abs(kc.statics(pose).to_dataset()["reserve_moment"].sel(coordinate="hip_adduction_r").values)
+    assert reserve[0] > 1.0
+    assert np.all(reserve[1:] <= (1.0 - share[1:]) * reserve[0] + 0.01)
+    assert reserve[-1] < 0.01
+    assert np.all(np.diff(pose["trunk_lateral_lean"]) > 0)

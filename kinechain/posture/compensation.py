@@ -8,14 +8,15 @@ hip must hold (the Duchenne compensation). How much they lean is a motor choice 
 principle cannot produce, so it is an input, ``abductor_compensation`` (0 to 1): the share of the
 stance hip's abduction shortfall that the lean takes over.
 
-The lean is found in a few rounds. Leaning the thorax by ``δ`` toward the stance side moves the
-weight ``W`` it carries (upper trunk, head, arms and any hand load) sideways by about ``h δ``,
-``h`` the height of that weight's centre above the stance hip centre, and lowers the hip's
-abduction moment by about ``W h δ``. Starting from the lean of the posture solved without the
-deficit, each round adds ``(ρ − (1 − c) ρ₀) / (W h)``, where ``ρ₀`` is the shortfall of that
-posture and ``ρ`` the shortfall at the current lean, and solves the posture with the new lean
-held; after :data:`ROUNDS` rounds the posture is solved with the deficit left at that lean,
-which the hip gives way to as before.
+The lean is found by rounds of a secant iteration on the shortfall ``ρ`` measured at each lean,
+until ``ρ`` is the share ``(1 − c) ρ₀`` left to the hip (``ρ₀`` the shortfall of the posture
+solved without the deficit) to within :data:`SHORTFALL_TOLERANCE`. The first step is the first-order
+estimate: leaning the thorax by ``δ`` toward the stance side moves the weight ``W`` it carries
+(upper trunk, head, arms and any hand load) sideways by about ``h δ``, ``h`` the height of that
+weight's centre above the stance hip centre, and lowers the hip's abduction moment by about
+``W h δ``; later steps use the change of ``ρ`` the previous rounds measured. Each round solves the
+posture with the lean held; the posture is then solved with the deficit left at that lean, which
+the hip gives way to as before.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ from .conditions import Conditions
 
 #: The clinical angle the compensation prescribes.
 LEAN = "trunk_lateral_lean"
-#: Rounds of the lean toward the share of the shortfall asked for (each solves the posture once).
-ROUNDS = 5
+#: Most rounds of the lean toward the share of the shortfall asked for (each solves the posture once).
+MAX_ROUNDS = 20
+#: The lean is found when the shortfall is within this of the share left to the hip (N·m).
+SHORTFALL_TOLERANCE = 0.01
 
 
 def compensates(cond: Conditions) -> bool:

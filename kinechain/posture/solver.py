@@ -29,7 +29,7 @@ from ..body.model import Model, require_model
 from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS, joint_coordinates
 from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
 from ..variables import POSTURE_OUTPUTS
-from .compensation import LEAN, ROUNDS, compensates, lean_step, shortfall
+from .compensation import LEAN, MAX_ROUNDS, SHORTFALL_TOLERANCE, compensates, lean_step, shortfall
 from .conditions import Conditions, conditions, declare_inputs
 from .energy import holding_deficit
 from .kkt import TOLERANCE, Problem, build_problem, minimize
@@ -294,7 +294,7 @@ def _solve_chunk(cond: Conditions) -> Pose:
 
 
 def _lean(problem: Problem, q: np.ndarray, frames: Frames, deficit: np.ndarray, lost: np.ndarray):
-    """Rounds of the trunk lean toward the share of the shortfall asked for
+    """Secant rounds of the trunk lean toward the share of the shortfall asked for
     (:mod:`kinechain.posture.compensation`), for elements that all lean.
 
     Returns the problem with the lean held, and the coordinates, lost elements and holding
@@ -303,13 +303,26 @@ def _lean(problem: Problem, q: np.ndarray, frames: Frames, deficit: np.ndarray, 
     cond = problem.cond
     scale = cond.model.subject.segments["thigh"].length
     goal = (1.0 - cond.abductor_compensation) * shortfall(cond, deficit)
-    for _ in range(ROUNDS):
-        lean = problem.targets[LEAN] + lean_step(cond, frames, shortfall(cond, deficit) - goal)
-        problem = replace(problem, targets={**problem.targets, LEAN: lean})
+    excess = shortfall(cond, deficit) - goal
+    toward = 1.0 if cond.task.stance[0] == "r" else -1.0
+    previous = None
+    for _ in range(MAX_ROUNDS):
+        todo = (np.abs(excess) > SHORTFALL_TOLERANCE) & ~lost
+        if not todo.any():
+            break
+        lean = problem.targets[LEAN]
+        step = lean_step(cond, frames, excess)  # first order
+        if previous is not None:
+            # the secant of the measured shortfall, where it falls as the trunk leans toward the stance side
+            slope = (excess - previous[1]) / np.where(lean == previous[0], np.inf, lean - previous[0])
+            step = np.where(toward * slope < 0, -excess / np.where(slope == 0, -toward, slope), step)
+        previous = (lean, excess)
+        problem = replace(problem, targets={**problem.targets, LEAN: lean + np.where(todo, step, 0.0)})
         problem, q, _, c, frames = within_range(problem, np.zeros_like(q), q)
         lost = lost | ~_solved(q, c, scale)
         deficit = holding_deficit(cond, q, frames)
         deficit[lost] = 0.0
+        excess = shortfall(cond, deficit) - goal
     return problem, q, lost, deficit
 
 
