@@ -12,7 +12,8 @@ import numpy as np
 
 from .._data import read_toml
 
-#: Generalized coordinates, in the order of the ``q`` vector (radians and metres).
+#: Generalized coordinates, in the order of the ``q`` vector (radians and metres); ``n_q`` in the
+#: shapes of the docstrings is their number, ``len(COORDINATES)``.
 COORDINATES: tuple[str, ...] = (
     "pelvis_tilt",
     "pelvis_list",

@@ -64,11 +64,11 @@ def _wrap(angle: np.ndarray) -> np.ndarray:
 
 
 def coordinate_array(coordinates, n: int | None = None) -> np.ndarray:
-    """Internal coordinate array (n, 25) in radians and metres from public values.
+    """Internal coordinate array (n, n_q) in radians and metres from public values.
 
     Parameters
     ----------
-    coordinates : Mapping[str, array_like] or array_like of shape (n, 25)
+    coordinates : Mapping[str, array_like] or array_like of shape (n, n_q)
         Coordinates in degrees (angles) and metres (``pelvis_t*``), by name (missing names
         are zero) or as an array in :data:`COORDINATES` order. Values broadcast over the batch.
 
@@ -113,7 +113,7 @@ class Kinematics:
 
     Attributes
     ----------
-    q : ndarray, shape (n, 25)
+    q : ndarray, shape (n, n_q)
         Coordinates (radians, metres).
     frames : Frames
         Segment origins and orientations in ground.
@@ -141,7 +141,7 @@ def forward_kinematics(model, coordinates=None) -> Kinematics:
     Parameters
     ----------
     model : Model
-    coordinates : Mapping[str, array_like] or array_like (n, 25), optional
+    coordinates : Mapping[str, array_like] or array_like (n, n_q), optional
         Joint coordinates in degrees (pelvis translations in metres), by OpenSim name; missing
         names take their neutral value (zero, and ``pelvis_ty`` at the model's standing height).
 

@@ -29,7 +29,7 @@ class PathGeometry:
     ----------
     length : ndarray (n, M)
         Musculotendon length (m).
-    moment_arm : ndarray (n, M, 25)
+    moment_arm : ndarray (n, M, n_q)
         ``−∂L/∂q`` (m per rad; per m for translations, which is zero).
     points : ndarray (n, M, P, 3)
         Path points in ground (m); padded points repeat the insertion.

@@ -192,6 +192,8 @@ class AmplitudeCurve:
 def _curve(name: str, table, mgh: float):
     """The curve of a ``data/passive.toml`` table; ``mgh`` (N·m) scales tables given as a fraction of it."""
     form = table.get("form")
+    if table.get("scale", "mgh") != "mgh" or ("scale" in table and form != "amplitude"):
+        raise ValueError(f"passive.toml [{name}]: scale = 'mgh' applies to form 'amplitude' only; got {table!r}")
     scale = 0.5 * mgh if table.get("scale") == "mgh" else 1.0  # of both sides together: each side half
     if form == "linear":
         flexion = table.get("flexion_stiffness")
@@ -219,7 +221,7 @@ class PassiveJoints:
 
     Attributes
     ----------
-    rest : ndarray (25,)
+    rest : ndarray (n_q,)
         Coordinates at which every passive moment is zero: the neutral posture (rad, m).
     curves : tuple of (int, curve, ndarray or None)
         Per coordinate with a joint: its index in :data:`COORDINATES`, its curve (for a
@@ -248,7 +250,7 @@ class PassiveJoints:
         return out
 
     def moment(self, q: np.ndarray) -> np.ndarray:
-        """Passive generalized forces ``−∂V/∂q`` (n, 25) (N·m; zero for the free coordinates)."""
+        """Passive generalized forces ``−∂V/∂q`` (n, n_q) (N·m; zero for the free coordinates)."""
         out = np.zeros_like(q, dtype=float)
         for index, curve, shares in self.curves:
             m = curve.moment(self._angle(q, index, shares))
@@ -256,7 +258,7 @@ class PassiveJoints:
         return out
 
     def stiffness(self, q: np.ndarray) -> np.ndarray:
-        """``∂²V/∂q²`` (n, 25): diagonal, the energy being separable (N·m/rad)."""
+        """``∂²V/∂q²`` (n, n_q): diagonal, the energy being separable (N·m/rad)."""
         out = np.zeros_like(q, dtype=float)
         for index, curve, shares in self.curves:
             k = curve.curvature(self._angle(q, index, shares))

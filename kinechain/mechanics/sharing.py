@@ -353,7 +353,7 @@ def muscle_equilibrium(
     Parameters
     ----------
     model : Model
-    q : ndarray (n, 25)
+    q : ndarray (n, n_q)
         Coordinates of the n postures (rad, m).
     frames : Frames
         Segment frames at ``q``.

@@ -87,7 +87,7 @@ def coupling(pose: Pose, inputs: Sequence[str] | None = None, outputs: Sequence[
     rhs = np.zeros((n, nq + m, len(inputs)))
     for j, angle in enumerate(angles):
         rhs[:, nq + first + names.index(angle), j] = 1.0
-    dq = kkt_solve(hess, jac, rhs, problem.inactive(m))[:, :nq]  # (n, 25, inputs)
+    dq = kkt_solve(hess, jac, rhs, problem.inactive(m))[:, :nq]  # (n, n_q, inputs)
     out = np.stack([np.einsum("ni,nij->nj", clinical_jacobian(frames, o), dq) for o in outputs], axis=1)
     out[~ok] = np.nan
     batch = pose.batch

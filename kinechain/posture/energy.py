@@ -35,7 +35,7 @@ def stiffness_data() -> dict:
 
 
 def stiffness(cond: Conditions, geometry: PathGeometry) -> np.ndarray:
-    """``K`` (n, 25, 25): muscle short-range stiffness, and a regularization of the free pelvis.
+    """``K`` (n, n_q, n_q): muscle short-range stiffness, and a regularization of the free pelvis.
 
     The joints' passive stiffness is not in ``K``: it is the curvature of the passive energy at
     each iterate (:func:`passive_energy`).
@@ -60,12 +60,12 @@ def stiffness(cond: Conditions, geometry: PathGeometry) -> np.ndarray:
         * muscles.max_isometric_force
         / muscles.optimal_fiber_length
     )  # (n, M) N/m
-    r = geometry.moment_arm[0]  # (M, 25) at the neutral posture
+    r = geometry.moment_arm[0]  # (M, n_q) at the neutral posture
     return np.diag(free) + r.T @ (k_muscle[:, :, None] * r)
 
 
 def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient (n, 25) and Hessian (n, 25, 25) of the joints' passive energy ``V`` at ``q``.
+    """Gradient (n, n_q) and Hessian (n, n_q, n_q) of the joints' passive energy ``V`` at ``q``.
 
     The gradient is minus the passive moments the statics uses
     (:meth:`kinechain.mechanics.passive.PassiveJoints.moment`); the Hessian is diagonal.
@@ -79,7 +79,7 @@ def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def holding_deficit(cond: Conditions, q: np.ndarray, frames: Frames) -> np.ndarray:
-    """Generalized force (n, 25) the muscles cannot supply at the postures ``q`` (frames ``frames``).
+    """Generalized force (n, n_q) the muscles cannot supply at the postures ``q`` (frames ``frames``).
 
     The holding pattern is that of typical (not tight) muscles: reserves of the force sharing
     with the user's strengths (after the joints' passive moments, as in the statics), mapped onto

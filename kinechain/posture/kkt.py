@@ -291,16 +291,16 @@ def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: n
 
     Parameters
     ----------
-    hessian : ndarray (n, 25, 25)
-    jac : ndarray (n, m, 25)
+    hessian : ndarray (n, n_q, n_q)
+    jac : ndarray (n, m, n_q)
         Zero rows where ``inactive``.
-    rhs : ndarray (n, 25 + m, k)
+    rhs : ndarray (n, n_q + m, k)
     inactive : ndarray (n, m) of bool, optional
         Rows that do not apply: their multiplier is solved as zero (a unit on the diagonal).
 
     Returns
     -------
-    ndarray (n, 25 + m, k)
+    ndarray (n, n_q + m, k)
         Coordinate part first, then the multipliers.
     """
     n, m, nq = jac.shape
@@ -324,7 +324,7 @@ def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: n
 
 
 def foot_energy(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient (n, 25) and Gauss–Newton Hessian (n, 25, 25) of the midtarsal springs' energy."""
+    """Gradient (n, n_q) and Gauss–Newton Hessian (n, n_q, n_q) of the midtarsal springs' energy."""
     k = MIDTARSAL_STIFFNESS
     roll, jac = foot_roll(problem, frames)
     return k * np.einsum("nk,nkc->nc", roll, jac), k * np.einsum("nkc,nkd->ncd", jac, jac)

@@ -60,7 +60,7 @@ class Pose:
     ----------
     conditions : Conditions
         The checked inputs (model, task, batch, inputs, strengths).
-    q : ndarray (n, 25)
+    q : ndarray (n, n_q)
         The solver's coordinates (radians, metres), in
         :data:`kinechain.body.topology.COORDINATES` order: its last iterate where an element did
         not converge (``pose[name]`` gives NaN there).
@@ -73,15 +73,15 @@ class Pose:
         inside its range.
     reason : ndarray (n,) of str
         Empty where converged; otherwise why not.
-    multipliers : ndarray (n, m + 25)
+    multipliers : ndarray (n, m + n_q)
         Constraint multipliers at the solution (N·m per unit of constraint): the task's and the
         prescribed angles' rows, then one per coordinate for its limit (zero where free).
-    deficit : ndarray (n, 25)
+    deficit : ndarray (n, n_q)
         Generalized force the muscles could not supply (N·m, N), ``d`` of the energy.
     limit : ndarray (n,) of str
         The joint limits the posture reached and the prescribed inputs it could not reach
         because of them (empty if none).
-    limits : ndarray (n, 25)
+    limits : ndarray (n, n_q)
         Value (rad) of each coordinate held at a limit; NaN where free.
     released : ndarray (n, k) of bool
         Prescribed angles (in the order of the problem's targets) released at a limit.
@@ -264,7 +264,7 @@ def _solve_chunk(cond: Conditions) -> Pose:
     if compensates(cond):  # the trunk leans over the stance leg; the deficit is that of the leaning posture
         problem = problem.prescribe({LEAN: clinical_angle(at, LEAN)})
         released = problem.released.copy()
-        released[:, -1] = cond.abductor_compensation == 0
+        released[:, list(problem.targets).index(LEAN)] = cond.abductor_compensation == 0
         problem = replace(problem, released=released)
         # only the elements that lean go through the rounds: the others' posture is solved already
         leaning = np.flatnonzero(cond.abductor_compensation > 0)
@@ -337,7 +337,7 @@ def _solved(q: np.ndarray, c: np.ndarray, scale: float) -> np.ndarray:
 
 
 def _beyond_range(q: np.ndarray) -> np.ndarray:
-    """Which coordinates (n, 25) pass a limit of their range by more than :data:`RANGE_SLACK`."""
+    """Which coordinates (n, n_q) pass a limit of their range by more than :data:`RANGE_SLACK`."""
     slack = np.radians(RANGE_SLACK)
     return (q < LOWER - slack) | (q > UPPER + slack)
 
@@ -387,7 +387,7 @@ def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
 
 
 def _aligned(frames: Frames, name: str) -> np.ndarray:
-    """Coordinates (n, 25) along which the clinical angle ``name`` mostly moves.
+    """Coordinates (n, n_q) along which the clinical angle ``name`` mostly moves.
 
     A leg segment's angle against the floor (rearfoot eversion: the calcaneus on the ground) turns
     with every coordinate from the pelvis down; it is taken to move along its own joint's
@@ -402,7 +402,7 @@ def _aligned(frames: Frames, name: str) -> np.ndarray:
 
 
 def _standing_for_inputs(problem: Problem, frames: Frames) -> np.ndarray:
-    """Held limits (n, 25) that stand in for a released input: kept, so the joint stays at its limit."""
+    """Held limits (n, n_q) that stand in for a released input: kept, so the joint stays at its limit."""
     out = np.zeros(problem.limits.shape, dtype=bool)
     for k, name in enumerate(problem.targets):
         if problem.released[:, k].any():
@@ -411,7 +411,7 @@ def _standing_for_inputs(problem: Problem, frames: Frames) -> np.ndarray:
 
 
 def _pulled_inside(problem: Problem, lam: np.ndarray) -> np.ndarray:
-    """Held limits (n, 25) whose multiplier would pull the joint back inside its range."""
+    """Held limits (n, n_q) whose multiplier would pull the joint back inside its range."""
     limited = problem.limited
     out = np.zeros(problem.limits.shape, dtype=bool)
     if limited.size == 0:
