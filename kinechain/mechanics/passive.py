@@ -223,10 +223,10 @@ class PassiveJoints:
     ----------
     rest : ndarray (n_q,)
         Coordinates at which every passive moment is zero: the neutral posture (rad, m).
-    curves : tuple of (int, curve, ndarray or None)
+    curves : tuple of (int, curve, int or None)
         Per coordinate with a joint: its index in :data:`COORDINATES`, its curve (for a
         coordinate shared by the lumbar levels, that of the reference motion segment), and for a
-        shared coordinate the levels' shares ``f`` (len(LUMBAR_LEVELS),).
+        shared coordinate the number ``N`` of levels in series (their shares ``f`` add up to 1).
     motions : dict of int to str
         The lumbar motion (:data:`LEVEL_MOTIONS`) of each shared coordinate.
     """
@@ -235,34 +235,31 @@ class PassiveJoints:
     curves: tuple
     motions: dict
 
-    def _angle(self, q: np.ndarray, index: int, shares) -> np.ndarray:
+    def _angle(self, q: np.ndarray, index: int, levels: int | None) -> np.ndarray:
         """The curve's angle (n,): the deviation from rest, or for a shared coordinate the mean
         level's angle ``Δq / N`` (every level is then at the same point of its own curve)."""
         dq = q[:, index] - self.rest[index]
-        return dq if shares is None else dq / shares.size
+        return dq if levels is None else dq / levels
 
     def energy(self, q: np.ndarray) -> np.ndarray:
-        """Passive elastic energy ``V(q)`` (n,) (J)."""
+        """Passive elastic energy ``V(q)`` (n,) (J): a shared coordinate's is that of ``N`` segments."""
         out = np.zeros(q.shape[0])
-        for index, curve, shares in self.curves:
-            v = curve.energy(self._angle(q, index, shares))
-            out += v if shares is None else shares.size * shares.sum() * v
+        for index, curve, levels in self.curves:
+            out += (levels or 1) * curve.energy(self._angle(q, index, levels))
         return out
 
     def moment(self, q: np.ndarray) -> np.ndarray:
         """Passive generalized forces ``−∂V/∂q`` (n, n_q) (N·m; zero for the free coordinates)."""
         out = np.zeros_like(q, dtype=float)
-        for index, curve, shares in self.curves:
-            m = curve.moment(self._angle(q, index, shares))
-            out[:, index] = m if shares is None else shares.sum() * m
+        for index, curve, levels in self.curves:
+            out[:, index] = curve.moment(self._angle(q, index, levels))
         return out
 
     def stiffness(self, q: np.ndarray) -> np.ndarray:
         """``∂²V/∂q²`` (n, n_q): diagonal, the energy being separable (N·m/rad)."""
         out = np.zeros_like(q, dtype=float)
-        for index, curve, shares in self.curves:
-            k = curve.curvature(self._angle(q, index, shares))
-            out[:, index] = k if shares is None else shares.sum() / shares.size * k
+        for index, curve, levels in self.curves:
+            out[:, index] = curve.curvature(self._angle(q, index, levels)) / (levels or 1)
         return out
 
     def level_moments(self, q: np.ndarray) -> np.ndarray:
@@ -270,10 +267,10 @@ class PassiveJoints:
         axes of its own rotation, in the order of :data:`LEVEL_MOTIONS` (N·m): the same at every
         level, the levels being in series."""
         out = np.zeros((q.shape[0], len(LUMBAR_LEVELS), len(LEVEL_MOTIONS)))
-        for index, curve, shares in self.curves:
-            if shares is not None:
+        for index, curve, levels in self.curves:
+            if levels is not None:
                 k = LEVEL_MOTIONS.index(self.motions[index])
-                out[:, :, k] = curve.moment(self._angle(q, index, shares))[:, None]
+                out[:, :, k] = curve.moment(self._angle(q, index, levels))[:, None]
         return out
 
 
@@ -301,14 +298,17 @@ def passive_joints(model) -> PassiveJoints:
                 f"coordinate {name!r} has no passive moment curve: add a [{base}] table to data/passive.toml"
             )
         table = data[base]
-        shares = None
+        levels = None
         if "motion" in table:
             motion = table["motion"]
             if motion not in LEVEL_MOTIONS:
                 raise ValueError(f"passive.toml [{base}]: motion must be one of {LEVEL_MOTIONS}; got {motion!r}")
-            shares = np.array([model.parameters[f"{level}_{motion}_fraction"] for level in LUMBAR_LEVELS])
+            shares = [model.parameters[f"{level}_{motion}_fraction"] for level in LUMBAR_LEVELS]
+            if not np.isclose(sum(shares), 1.0):
+                raise ValueError(f"the lumbar levels' {motion} fractions must add up to 1; got {shares}")
+            levels = len(shares)
             motions[index] = motion
-        curves.append((index, _curve(base, table, mgh), shares))
+        curves.append((index, _curve(base, table, mgh), levels))
     return PassiveJoints(rest, tuple(curves), motions)
 
 
