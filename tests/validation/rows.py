@@ -519,6 +519,28 @@ def _double_stance_note() -> str:
     )
 
 
+def _opensim_rows(
+    suffix: str, where: str, opensim: dict, ours: dict, source: str, notes: dict | None = None
+) -> list[Row]:
+    """One row per hip task: kinechain's contact force (``ours``, BW) against an OpenSim run's."""
+    rows = []
+    for task, _, theirs, label in HIP_TASKS:
+        value = opensim[theirs, "r"]
+        rows.append(
+            Row(
+                f"hip_contact_{task}_{suffix}",
+                f"Hip contact force, {label}{where} (body weights)",
+                f"{value:.2f} BW, {source}; criterion ± {POINT_CRITERION:.0%}",
+                (ours[task],),
+                "BW",
+                _point_band(value),
+                f"{ours[task]:.2f} BW",
+                (notes or {}).get(task, ""),
+            )
+        )
+    return rows
+
+
 def _hip_rows() -> list[Row]:
     ours, same = hip_contact(), hip_contact("same")
     hamner, rajagopal = opensim_hip_contact("hamner2010"), opensim_hip_contact("rajagopal2016")
@@ -538,36 +560,22 @@ def _hip_rows() -> list[Row]:
             else "above the range, as OpenSim's static optimization on both models; see the hip section",
         )
     ]
-    for task, _, theirs, label in HIP_TASKS:
-        value = hamner[theirs, "r"]
-        rows.append(
-            Row(
-                f"hip_contact_{task}_opensim",
-                f"Hip contact force, {label} (body weights)",
-                f"{value:.2f} BW, OpenSim 4.6 static optimization on Hamner 2010 (`tests/data/opensim/`; another "
-                f"model and pose); criterion ± {POINT_CRITERION:.0%}",
-                (ours[task],),
-                "BW",
-                _point_band(value),
-                f"{ours[task]:.2f} BW",
-            )
-        )
-    for task, _, theirs, label in HIP_TASKS:
-        value = rajagopal[theirs, "r"]
-        rows.append(
-            Row(
-                f"hip_contact_{task}_same_geometry",
-                f"Hip contact force, {label}, on the geometry of Rajagopal 2016 (its hip centres, 75.3 kg, "
-                "1.70 m) (body weights)",
-                f"{value:.2f} BW, OpenSim 4.6 static optimization on Rajagopal 2016, same cost (Σ a²) "
-                f"(`tests/data/opensim/rajagopal2016/`; the pose differs); criterion ± {POINT_CRITERION:.0%}",
-                (same[task],),
-                "BW",
-                _point_band(value),
-                f"{same[task]:.2f} BW",
-                _double_stance_note() if task == "double_stance" else "",
-            )
-        )
+    rows += _opensim_rows(
+        "opensim",
+        "",
+        hamner,
+        ours,
+        "OpenSim 4.6 static optimization on Hamner 2010 (`tests/data/opensim/`; another model and pose)",
+    )
+    rows += _opensim_rows(
+        "same_geometry",
+        ", on the geometry of Rajagopal 2016 (its hip centres, 75.3 kg, 1.70 m)",
+        rajagopal,
+        same,
+        "OpenSim 4.6 static optimization on Rajagopal 2016, same cost (Σ a²) (`tests/data/opensim/rajagopal2016/`; "
+        "the pose differs)",
+        {"double_stance": _double_stance_note()},
+    )
     rows.append(
         Row(
             "hip_contact_single_stance_same_geometry_in_vivo",
