@@ -154,8 +154,8 @@ TASK_PARAMETERS = _table(
         Variable(
             "abductor_compensation",
             "1",
-            "share of the stance hip's abduction shortfall taken over by leaning the trunk over the stance leg "
-            "(0 = none: the hip gives way and the pelvis drops; 1 = the whole shortfall)",
+            "share taken of the lean of the trunk over the stance leg that weakness adds to the least-effort lean "
+            "(0 = none: a hip whose abductors fall short gives way and the pelvis drops; 1 = the whole shift)",
             "more trunk lean",
             (0.0, 1.0),
             0.0,

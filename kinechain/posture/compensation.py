@@ -2,38 +2,44 @@
 
 The posture principle alone lets a hip whose abductors cannot hold the pelvis give way (the
 holding deficit of :mod:`kinechain.posture.energy`): the stance hip adducts and the pelvis drops
-on the free side (a Trendelenburg sign). People also lean the trunk over the stance leg, which
-brings the weight of the upper body closer to the stance hip and lowers the abduction moment the
-hip must hold (the Duchenne compensation). How much they lean is a motor choice that a stiffness
-principle cannot produce, so it is an input, ``abductor_compensation`` (0 to 1): the share of the
-stance hip's abduction shortfall that the lean takes over.
+on the free side (a Trendelenburg sign). People also lean the trunk over the stance leg (the
+Duchenne compensation), which brings the weight of the upper body over the stance hip and lowers
+the abduction moment the hip must hold. How far they lean is a motor choice that a stiffness
+principle cannot produce; it is priced here by the force sharing's own cost, the muscular effort
+``J = Σ a² + Σ (ρ/R)²`` of holding the posture (:attr:`kinechain.mechanics.sharing.Sharing.effort`).
 
-The lean is found by rounds of a secant iteration on the shortfall ``ρ`` measured at each lean,
-until ``ρ`` is the share ``(1 − c) ρ₀`` left to the hip (``ρ₀`` the shortfall of the posture
-solved without the deficit) to within :data:`SHORTFALL_TOLERANCE`. The first step is the first-order
-estimate: leaning the thorax by ``δ`` toward the stance side moves the weight ``W`` it carries
-(upper trunk, head, arms and any hand load) sideways by about ``h δ``, ``h`` the height of that
-weight's centre above the stance hip centre, and lowers the hip's abduction moment by about
-``W h δ``; later steps use the change of ``ρ`` the previous rounds measured. Each round solves the
-posture with the lean held; the posture is then solved with the deficit left at that lean, which
-the hip gives way to as before.
+Leaning trades the stance hip's abductors for the trunk muscles that hold the leaning trunk, so
+``J`` has a minimum over the lean ``ℓ`` of the thorax. The effort leaves out muscles the model
+does not share forces among (above L1, the neck, the foot and ankle) and costs of balance, so the
+minimum itself is not taken as a person's lean: at typical strength it lies about 5° beyond the
+posture principle's lean in single-leg stance. The compensation is the shift of that minimum
+which the weakness causes, taken in the share ``c`` the input ``abductor_compensation`` asks for::
+
+    ℓ = ℓ₀ + c (ℓ*(strength) − ℓ*(typical strength))
+
+``ℓ₀`` the lean of the posture solved without the deficit and ``ℓ*`` the least-effort lean, each
+found by a golden-section search over :data:`LEAN_BRACKET` (every evaluation solves the posture
+with the lean held) to :data:`LEAN_TOLERANCE`. The same person with typical strength
+(every group at 1) and the same inputs leans ``ℓ₀``. The posture is then solved with the deficit
+left at ``ℓ``, which the hip gives way to as before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from ..body.chain import Frames
-from ..body.topology import BODIES, COORDINATES, THORAX
-from ..mechanics.external import external_loads
 from .conditions import Conditions
 
 #: The clinical angle the compensation prescribes.
 LEAN = "trunk_lateral_lean"
-#: Most rounds of the lean toward the share of the shortfall asked for (each solves the posture once).
-MAX_ROUNDS = 20
-#: The lean is found when the shortfall is within this of the share left to the hip (N·m).
-SHORTFALL_TOLERANCE = 0.01
+#: Leans (rad) searched for the least effort, away from and toward the stance side of ``ℓ₀``.
+LEAN_BRACKET = (np.radians(-10.0), np.radians(40.0))
+#: Width (rad) of the bracket the golden-section search ends with.
+LEAN_TOLERANCE = np.radians(1e-3)
+#: Golden ratio conjugate: the share of a bracket kept at each section.
+GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 
 
 def compensates(cond: Conditions) -> bool:
@@ -41,25 +47,33 @@ def compensates(cond: Conditions) -> bool:
     return len(cond.task.stance) == 1 and bool(np.any(cond.abductor_compensation > 0))
 
 
-def shortfall(cond: Conditions, deficit: np.ndarray) -> np.ndarray:
-    """Abduction moment (N·m, (n,)) the stance hip's muscles cannot supply.
+def toward_stance(cond: Conditions) -> float:
+    """Sign of a lean over the stance leg (``trunk_lateral_lean`` is positive toward the right)."""
+    return 1.0 if cond.task.stance[0] == "r" else -1.0
 
-    ``deficit`` (n, n_coordinates) is the holding deficit: negative along the stance hip's
-    adduction coordinate where the abductors fall short.
+
+def golden_section(
+    cost: Callable[[np.ndarray], np.ndarray], lower: np.ndarray, upper: np.ndarray, tolerance: float
+) -> np.ndarray:
+    """Minimum (n,) of a unimodal ``cost`` on ``[lower, upper]`` for every element of a batch.
+
+    ``cost`` maps n points to n values (``inf`` where undefined) and is called once per section;
+    all elements take the same number of sections, enough to narrow the widest bracket to
+    ``tolerance``. Returns the middle of the last bracket.
     """
-    return np.maximum(-deficit[:, COORDINATES.index(f"hip_adduction_{cond.task.stance[0]}")], 0.0)
-
-
-def lean_step(cond: Conditions, frames: Frames, excess: np.ndarray) -> np.ndarray:
-    """Change of the trunk lateral lean (rad, (n,)) that takes ``excess`` (N·m) off the stance hip.
-
-    Positive toward the right: toward the stance side when that is the right leg.
-    """
-    side = cond.task.stance[0]
-    loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
-    upper = loads.body == BODIES.index(THORAX)
-    weight = -loads.force[:, upper, 1]
-    centre = np.einsum("nk,nki->ni", weight, loads.point[:, upper]) / weight.sum(axis=1, keepdims=True)
-    height = centre[:, 1] - frames.origins[:, BODIES.index(f"femur_{side}"), 1]
-    toward = 1.0 if side == "r" else -1.0
-    return toward * excess / (weight.sum(axis=1) * height)
+    a, b = np.asarray(lower, dtype=float).copy(), np.asarray(upper, dtype=float).copy()
+    c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
+    fc, fd = cost(c), cost(d)
+    sections = int(np.ceil(np.log(tolerance / np.max(b - a)) / np.log(GOLDEN)))
+    for _ in range(max(sections, 0)):
+        left = fc < fd  # the minimum is in [a, d]
+        a, b = np.where(left, a, c), np.where(left, d, b)
+        new = np.where(left, b - GOLDEN * (b - a), a + GOLDEN * (b - a))
+        value = cost(new)
+        c, fc, d, fd = (
+            np.where(left, new, d),
+            np.where(left, value, fd),
+            np.where(left, c, new),
+            np.where(left, fc, value),
+        )
+    return 0.5 * (a + b)

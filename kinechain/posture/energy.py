@@ -78,12 +78,19 @@ def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndar
     return -passive.moment(q), hess
 
 
-def holding_deficit(cond: Conditions, q: np.ndarray, frames: Frames) -> np.ndarray:
-    """Generalized force (n, n_q) the muscles cannot supply at the postures ``q`` (frames ``frames``).
+def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+    """Holding deficit and muscular effort at the postures ``q`` (frames ``frames``).
 
-    The holding pattern is that of typical (not tight) muscles: reserves of the force sharing
-    with the user's strengths (after the joints' passive moments, as in the statics), mapped onto
-    the coordinates, minus the extra passive pull of tight muscles.
+    The holding pattern is that of typical (not tight) muscles: the force sharing with the user's
+    strengths (after the joints' passive moments, as in the statics).
+
+    Returns
+    -------
+    deficit : ndarray (n, n_q)
+        Generalized force the muscles cannot supply (N·m, N): the sharing's reserves mapped onto
+        the coordinates, minus the extra passive pull of tight muscles.
+    effort : ndarray (n,)
+        The sharing's objective, ``Σ a² + Σ (ρ/R)²`` (:attr:`~kinechain.mechanics.sharing.Sharing.effort`).
     """
     model = cond.model
     muscles = model.muscles
@@ -110,4 +117,4 @@ def holding_deficit(cond: Conditions, q: np.ndarray, frames: Frames) -> np.ndarr
         * (force_length_passive(tight) - force_length_passive(loose))
         * pennation_cosine(muscles, loose)
     )
-    return deficit - np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm)
+    return deficit - np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm), sharing.effort

@@ -29,9 +29,9 @@ from ..body.model import Model, require_model
 from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS, joint_coordinates
 from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
 from ..variables import POSTURE_OUTPUTS
-from .compensation import LEAN, MAX_ROUNDS, SHORTFALL_TOLERANCE, compensates, lean_step, shortfall
+from .compensation import LEAN, LEAN_BRACKET, LEAN_TOLERANCE, compensates, golden_section, toward_stance
 from .conditions import Conditions, conditions, declare_inputs
-from .energy import holding_deficit
+from .energy import holding
 from .kkt import TOLERANCE, Problem, build_problem, minimize
 
 #: Largest number of postures solved at once; larger batches are solved in chunks.
@@ -259,18 +259,16 @@ def _solve_chunk(cond: Conditions) -> Pose:
     lost = ~_solved(q, c, scale)
     q[lost] = q0[lost]
     at = body_frames(model.p, q) if lost.any() else frames
-    deficit = holding_deficit(cond, q, at)
+    deficit, _ = holding(cond, q, at)
     deficit[lost] = 0.0
     if compensates(cond):  # the trunk leans over the stance leg; the deficit is that of the leaning posture
         problem = problem.prescribe({LEAN: clinical_angle(at, LEAN)})
         released = problem.released.copy()
         released[:, list(problem.targets).index(LEAN)] = cond.abductor_compensation == 0
         problem = replace(problem, released=released)
-        # only the elements that lean go through the rounds: the others' posture is solved already
+        # only the elements that lean are solved again: the others' posture is solved already
         leaning = np.flatnonzero(cond.abductor_compensation > 0)
-        part, q[leaning], lost[leaning], deficit[leaning] = _lean(
-            problem.take(leaning), q[leaning], at.take(leaning), deficit[leaning], lost[leaning]
-        )
+        part, q[leaning], lost[leaning], deficit[leaning] = _lean(problem.take(leaning), q[leaning], lost[leaning])
         problem = problem.put(leaning, part)
     problem, q, lam, c, frames = within_range(problem, deficit, q)
 
@@ -293,37 +291,56 @@ def _solve_chunk(cond: Conditions) -> Pose:
     return Pose(cond, q, frames, angles, converged, reason, lam, deficit, limit, problem.limits, problem.released)
 
 
-def _lean(problem: Problem, q: np.ndarray, frames: Frames, deficit: np.ndarray, lost: np.ndarray):
-    """Secant rounds of the trunk lean toward the share of the shortfall asked for
+def _lean(problem: Problem, q: np.ndarray, lost: np.ndarray):
+    """The trunk lean over the stance leg that compensates for weakness
     (:mod:`kinechain.posture.compensation`), for elements that all lean.
 
     Returns the problem with the lean held, and the coordinates, lost elements and holding
-    deficit of the last round.
+    deficit at that lean.
     """
     cond = problem.cond
-    scale = cond.model.subject.segments["thigh"].length
-    goal = (1.0 - cond.abductor_compensation) * shortfall(cond, deficit)
-    excess = shortfall(cond, deficit) - goal
-    toward = 1.0 if cond.task.stance[0] == "r" else -1.0
-    previous = None
-    for _ in range(MAX_ROUNDS):
-        todo = (np.abs(excess) > SHORTFALL_TOLERANCE) & ~lost
-        if not todo.any():
-            break
-        lean = problem.targets[LEAN]
-        step = lean_step(cond, frames, excess)  # first order
-        if previous is not None:
-            # the secant of the measured shortfall, where it falls as the trunk leans toward the stance side
-            slope = (excess - previous[1]) / np.where(lean == previous[0], np.inf, lean - previous[0])
-            step = np.where(toward * slope < 0, -excess / np.where(slope == 0, -toward, slope), step)
-        previous = (lean, excess)
-        problem = replace(problem, targets={**problem.targets, LEAN: lean + np.where(todo, step, 0.0)})
-        problem, q, _, c, frames = within_range(problem, np.zeros_like(q), q)
-        lost = lost | ~_solved(q, c, scale)
-        deficit = holding_deficit(cond, q, frames)
-        deficit[lost] = 0.0
-        excess = shortfall(cond, deficit) - goal
+    lean = problem.targets[LEAN].copy()
+    # with typical strength the least-effort lean does not move: no search
+    weak = np.flatnonzero((cond.strength != 1.0).any(axis=1) & ~lost)
+    if weak.size:
+        # the weak elements and the same with typical strength, searched as one batch
+        user = problem.take(weak)
+        typical = replace(user.cond, strength=np.ones_like(user.cond.strength))
+        both = user.take(np.tile(np.arange(weak.size), 2))
+        both = replace(
+            both,
+            cond=replace(both.cond, strength=np.concatenate([user.cond.strength, typical.strength])),
+            stiffness=np.concatenate([user.stiffness, build_problem(typical).stiffness]),
+        )
+        least = _least_effort_lean(both, np.tile(q[weak], (2, 1)))
+        shift = least[: weak.size] - least[weak.size :]
+        lean[weak] += cond.abductor_compensation[weak] * shift
+    problem = replace(problem, targets={**problem.targets, LEAN: lean})
+    problem, q, _, c, frames = within_range(problem, np.zeros_like(q), q)
+    lost = lost | ~_solved(q, c, cond.model.subject.segments["thigh"].length)
+    deficit, _ = holding(cond, q, frames)
+    deficit[lost] = 0.0
     return problem, q, lost, deficit
+
+
+def _least_effort_lean(problem: Problem, q: np.ndarray) -> np.ndarray:
+    """Trunk lean (rad, (n,)) at which holding the posture takes the least muscular effort, searched
+    over :data:`LEAN_BRACKET` around the problem's lean (toward the stance side)."""
+    cond = problem.cond
+    scale = cond.model.subject.segments["thigh"].length
+    toward = toward_stance(cond)
+    centre = problem.targets[LEAN]
+    state = {"q": q.copy()}
+
+    def effort(offset: np.ndarray) -> np.ndarray:
+        held = replace(problem, targets={**problem.targets, LEAN: centre + toward * offset})
+        _, state["q"], _, c, frames = within_range(held, np.zeros_like(q), state["q"])
+        solved = _solved(state["q"], c, scale)
+        state["q"] = np.where(solved[:, None], state["q"], q)
+        return np.where(solved, holding(cond, state["q"], frames)[1], np.inf)
+
+    lower, upper = (np.full(cond.n, bound) for bound in LEAN_BRACKET)
+    return centre + toward * golden_section(effort, lower, upper, LEAN_TOLERANCE)
 
 
 #: Lower and upper limits (rad) of every coordinate; infinite for the translations.

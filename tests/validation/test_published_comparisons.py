@@ -25,6 +25,7 @@ CLAIMS = {
     "niosh_unloaded": ((1344.0,), 20.0, (True,)),
     "squat_fppa": ((6.54,), 0.2, (True,)),
     "fppa_grows_with_femoral_ir": ((2.18,), 0.2, (True,)),
+    "nerve_block_single_stance": ((-0.05, 4.22), 0.2, (True, False)),
     "hip_contact_single_stance_in_vivo": ((3.222,), 0.05, (True,)),
     "hip_contact_double_stance_opensim": ((0.756,), 0.03, (True,)),
     "hip_contact_single_stance_r_opensim": ((3.222,), 0.05, (False,)),
@@ -32,6 +33,7 @@ CLAIMS = {
     "hip_contact_double_stance_same_geometry": ((0.751,), 0.03, (False,)),
     "hip_contact_single_stance_r_same_geometry": ((3.214,), 0.05, (False,)),
     "hip_contact_single_leg_squat_r_same_geometry": ((2.627,), 0.05, (False,)),
+    "hip_contact_single_stance_kotzar": ((3.222,), 0.05, (False,)),
     "hip_contact_single_stance_same_geometry_in_vivo": ((3.214,), 0.05, (True,)),
     "hip_centre_distance": ((159.06, 189.16), 0.5, (False, False)),
 }
