@@ -1,7 +1,8 @@
 """Speed of a full evaluation (posture + statics) in one report: batch throughput of ``simulate``,
 single-pose and ``coupling`` latency, peak memory, linear scaling, and a per-pose OpenSim pipeline.
 
-Run: ``python benchmarks/bench_evaluation.py`` (about 20 minutes on two cores: 20,000 paired
+``simulate`` on the paired cases is timed in this process and with ``n_jobs=-1`` (one process
+per core). Run: ``python benchmarks/bench_evaluation.py`` (about 20 minutes on two cores: 20,000 paired
 single-stance cases, a 27³ double-stance grid, scaling to 100,000) or ``--quick`` (sizes divided
 by about ten and scaling to 4,000; about two minutes). ``--rajagopal PATH`` adds the OpenSim
 pipeline (``benchmarks/_opensim_pipeline.py``) when ``opensim`` is importable, on 150 poses of the
@@ -14,6 +15,7 @@ batches run once. Peak memory is traced (``tracemalloc``) in separate, untimed r
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import time
@@ -32,10 +34,10 @@ def _repeat(n: int) -> int:
     return REPEAT if n <= 10_000 else 1
 
 
-def paired(model, n: int) -> float:
-    """Evaluations/s of ``simulate`` on n paired single-stance cases."""
+def paired(model, n: int, n_jobs: int | None = None) -> float:
+    """Evaluations/s of ``simulate`` on n paired single-stance cases (``n_jobs`` processes)."""
     inputs = paired_single_stance(n)
-    return n / best(lambda: kc.simulate(model, **inputs), _repeat(n))
+    return n / best(lambda: kc.simulate(model, n_jobs=n_jobs, **inputs), _repeat(n))
 
 
 def grid(model, side: int) -> tuple[int, float]:
@@ -99,6 +101,10 @@ def main() -> None:
     print(f"timings: best of {REPEAT} up to 10,000 elements, one run above; chunk size {CHUNK:,}")
     rate = paired(model, n_paired)
     print(f"simulate, {n_paired:,} paired single-stance cases (valgus, femoral rotation, 3 strengths): {rate:,.0f} /s")
+    cores = os.cpu_count() or 1
+    if cores > 1:
+        parallel = paired(model, n_paired, n_jobs=-1)
+        print(f"  the same with n_jobs=-1 ({cores} processes): {parallel:,.0f} /s ({parallel / rate:.2f}x)")
     n, grid_rate = grid(model, side)
     print(f"simulate, double-stance grid {side}³ = {n:,} (valgus × strength × tightness): {grid_rate:,.0f} /s")
     single, coupled = latency(model, 10 if args.quick else 50)

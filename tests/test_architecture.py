@@ -17,6 +17,7 @@ LAYERS = (
         "kinechain._data",
         "kinechain._validation",
         "kinechain._html",
+        "kinechain._frozen",
         "kinechain.variables",
         "kinechain.batch",
     ),

@@ -75,3 +75,28 @@ def test_unconverged_cases_have_no_finite_looking_loads(model, monkeypatch):
 def test_bad_input_raises_value_error(model, kwargs):
     with pytest.raises(ValueError):
         kc.simulate(model, **kwargs)
+
+
+def test_processes_give_the_results_of_one_process(model):
+    """``n_jobs=2`` evaluates chunks in two processes; the Dataset is identical, labels included."""
+    inputs = {"task": "single_stance_r", "knee_valgus_r": np.linspace(0.0, 10.0, 3), "femoral_ir_r": [0.0, 8.0]}
+    xr_testing = pytest.importorskip("xarray.testing")
+    xr_testing.assert_identical(kc.simulate(model, n_jobs=2, **inputs), kc.simulate(model, **inputs))
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2, 1.5, True, "2"])
+def test_bad_n_jobs_is_named(model, n_jobs):
+    with pytest.raises(ValueError, match="n_jobs"):
+        kc.simulate(model, n_jobs=n_jobs)
+
+
+def test_models_pickle_to_equal_models(model):
+    """Worker processes receive the model: its read-only mappings survive pickling, read-only."""
+    import pickle
+    from types import MappingProxyType
+
+    copy = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(copy.p, model.p)
+    assert copy.subject == model.subject and isinstance(copy.subject.segments, MappingProxyType)
+    assert isinstance(copy.parameters, MappingProxyType) and dict(copy.parameters) == dict(model.parameters)
+    assert isinstance(copy.muscles.groups, MappingProxyType)

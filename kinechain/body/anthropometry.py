@@ -13,6 +13,7 @@ from functools import cache
 from types import MappingProxyType
 
 from .._data import read_csv
+from .._frozen import ReadOnlyMappings
 from .._html import html_table
 from .._validation import check_choice, check_number
 from ..variables import SEXES, SUBJECT_PARAMETERS
@@ -71,7 +72,7 @@ def _table() -> dict[tuple[str, str], dict[str, float]]:
 
 
 @dataclass(frozen=True)
-class Subject:
+class Subject(ReadOnlyMappings):
     """A person: body mass, stature and sex.
 
     Ranges and defaults: :data:`kinechain.variables.SUBJECT_PARAMETERS`.

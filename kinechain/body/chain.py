@@ -80,6 +80,14 @@ class Frames:
         """The frames of the postures ``index``."""
         return Frames(self.origins[index], self.rotations[index], self.joint_axes[index])
 
+    def put(self, index: np.ndarray, part: Frames) -> None:
+        """Write the frames of ``part`` (postures of ``index``) into these frames, in place."""
+        self.origins[index], self.rotations[index], self.joint_axes[index] = (
+            part.origins,
+            part.rotations,
+            part.joint_axes,
+        )
+
     def index(self, body: str) -> int:
         """Position of ``body`` in :data:`BODIES`."""
         try:

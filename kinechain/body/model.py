@@ -20,6 +20,7 @@ from types import MappingProxyType
 import numpy as np
 
 from .._data import read_toml
+from .._frozen import ReadOnlyMappings
 from .._html import html_table
 from .._validation import check_choice
 from .anthropometry import Subject
@@ -83,7 +84,7 @@ class MassElement:
 
 
 @dataclass(frozen=True, eq=False)
-class Model:
+class Model(ReadOnlyMappings):
     """The lower-limb kinetic chain of one subject; immutable.
 
     Build it with :meth:`Model.default`. Attributes are read-only mappings and arrays.

@@ -25,6 +25,7 @@ from types import MappingProxyType
 import numpy as np
 
 from .._data import read_csv
+from .._frozen import ReadOnlyMappings
 from ..variables import MUSCLE_GROUPS
 from .chain import ANCESTORS, JOINT_COLUMNS, Frames
 from .topology import BODIES, LUMBAR_VERTEBRAE, THORAX
@@ -36,7 +37,7 @@ THORAX_POINT_HEIGHT = 0.02
 
 
 @dataclass(frozen=True, eq=False)
-class MuscleSet:
+class MuscleSet(ReadOnlyMappings):
     """Muscle lines of a model (both sides), as arrays; immutable.
 
     Attributes

@@ -346,7 +346,9 @@ def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.
     """Batched Newton–KKT iterations on ``E(q) = V(q) + ½ΔqᵀKΔq + linearᵀΔq`` (and the midtarsal
     springs) under the constraints, ``V`` the joints' passive energy (:func:`passive_energy`).
 
-    Only the elements ``todo`` (default: all) iterate; the others keep ``q_init``. Returns the
+    Only the elements ``todo`` (default: all) iterate; the others keep ``q_init``. An element stops
+    at the iterate whose constraints are met and whose Newton step is below the tolerances (that
+    last step is not taken: the iterate and its multipliers are the solution). Returns the
     coordinates, the constraint multipliers, the constraint residuals and Jacobians, and the
     frames, all at the final iterate of every element.
     """
@@ -355,14 +357,49 @@ def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.
     q = q_init.copy()
     tol = TOLERANCE * model.subject.segments["thigh"].length
     todo = np.arange(q.shape[0]) if todo is None else todo
+    result = _Iterates(problem)
     for _ in range(MAX_ITERATIONS):
-        step, _, c, _, _ = _newton_step(problem.take(todo), q[todo], linear[todo], q0)
+        part = problem.take(todo)
+        step, lam, c, jac, frames = _newton_step(part, q[todo], linear[todo], q0)
         # a long step (far from the solution, e.g. after a joint was stopped at a limit) is shortened
         step *= np.minimum(1.0, MAX_STEP / np.maximum(np.abs(step).max(axis=1), 1e-300))[:, None]
-        q[todo] += step
         done = (np.abs(c).max(axis=1) < tol) & (np.abs(step).max(axis=1) < STEP_TOLERANCE)
-        todo = todo[~done]
+        result.keep(part, todo[done], lam[done], c[done], jac[done], frames.take(done))
+        todo, step = todo[~done], step[~done]
+        q[todo] += step
         if todo.size == 0:
             break
-    _, lam, c, jac, frames = _newton_step(problem, q, linear, q0)
-    return q, lam, c, jac, frames
+    rest = np.flatnonzero(~result.kept)  # not iterated, or not converged: evaluated where they stand
+    if rest.size:
+        part = problem.take(rest)
+        _, lam, c, jac, frames = _newton_step(part, q[rest], linear[rest], q0)
+        result.keep(part, rest, lam, c, jac, frames)
+    return q, result.lam, result.c, result.jac, result.frames
+
+
+class _Iterates:
+    """Multipliers, constraint residuals and Jacobians, and frames of a batch's final iterates,
+    gathered from the iterations in which elements stop, in the whole problem's constraint rows."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.kept = np.zeros(problem.limits.shape[0], dtype=bool)
+        self.lam = self.c = self.jac = self.frames = None
+
+    def keep(self, part: Problem, index: np.ndarray, lam, c, jac, frames: Frames) -> None:
+        """Store the values of the elements ``index`` (from the problem ``part`` of some elements,
+        whose held limits, and so constraint rows, may be fewer)."""
+        n, limited = self.kept.size, self.problem.limited
+        fixed = c.shape[1] - part.limited.size
+        rows = np.concatenate([np.arange(fixed), fixed + np.searchsorted(limited, part.limited)])
+        if self.frames is None:
+            m = fixed + limited.size
+            self.lam, self.c, self.jac = np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m, jac.shape[2]))
+            self.frames = Frames(
+                *(np.zeros((n,) + a.shape[1:]) for a in (frames.origins, frames.rotations, frames.joint_axes))
+            )
+        self.lam[index[:, None], rows] = lam
+        self.c[index[:, None], rows] = c
+        self.jac[index[:, None], rows] = jac
+        self.frames.put(index, frames)
+        self.kept[index] = True

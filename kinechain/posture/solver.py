@@ -214,9 +214,10 @@ def warn_unsolved(converged: np.ndarray, reason: np.ndarray) -> None:
     )
 
 
-def chunks(n: int) -> list[np.ndarray]:
-    """Consecutive index blocks of at most :data:`CHUNK` elements covering ``range(n)``."""
-    return np.array_split(np.arange(n), max(1, -(-n // CHUNK)))
+def chunks(n: int, at_least: int = 1) -> list[np.ndarray]:
+    """Consecutive index blocks of at most :data:`CHUNK` elements covering ``range(n)``, and at
+    least ``at_least`` of them where ``n`` allows."""
+    return np.array_split(np.arange(n), max(1, min(n, at_least), -(-n // CHUNK)))
 
 
 def solve(cond: Conditions) -> Pose:

@@ -10,7 +10,10 @@ named after the input (``strength={"gluteus_medius": np.linspace(0.2, 1, 9)}`` g
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import numbers
+import os
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import xarray as xr
@@ -58,6 +61,7 @@ def simulate(
     strength: Mapping[str, object] | None = None,
     tightness: Mapping[str, object] | None = None,
     exponent: int = 2,
+    n_jobs: int | None = None,
     **inputs,
 ) -> xr.Dataset:
     """Posture and loads over a batch of inputs, as a labelled Dataset.
@@ -71,6 +75,10 @@ def simulate(
         As in :func:`kinechain.propagate`.
     exponent : {2, 3}
         Exponent of the activation cost in force sharing (:func:`kinechain.mechanics.sharing.share_forces`).
+    n_jobs : int, optional
+        Processes that evaluate chunks of the batch at once (``None`` or 1: this process; -1: one
+        per core). The results do not depend on it. Where processes start by spawning (macOS,
+        Windows), call it under ``if __name__ == "__main__":`` in a script.
     **inputs
         Clinical inputs and task parameters by name (listed below); a clinical input not given
         is free and found by the posture principle, a value holds it.
@@ -101,7 +109,7 @@ def simulate(
     """
     model = as_model(model)
     cond = conditions(model, task, inputs, strength, tightness, result_bytes(model))
-    parts = [evaluate(cond.take(index), exponent) for index in chunks(cond.n)]
+    parts = list(_evaluate_chunks(cond, exponent, _workers(n_jobs)))
     arrays = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
     warn_unsolved(arrays["converged"], arrays["reason"])
     ds = cond.batch.labelled(arrays, {"muscle": model.muscles.names, "coordinate": equilibrium_labels()})
@@ -123,6 +131,31 @@ def simulate(
         }
     )
     return ds
+
+
+def _workers(n_jobs: int | None) -> int:
+    """Number of processes for ``n_jobs`` (checked)."""
+    if n_jobs is None:
+        return 1
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or (n_jobs < 1 and n_jobs != -1):
+        raise ValueError(f"n_jobs must be None, -1 (one process per core) or an integer >= 1; got {n_jobs!r}")
+    return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
+
+
+def _evaluate_chunks(cond: Conditions, exponent: int, workers: int) -> Iterator[dict[str, np.ndarray]]:
+    """The outputs of every chunk of the batch, in order; with ``workers`` > 1 in that many
+    processes, at most two chunks per process sent ahead (the memory stays bounded by the chunk)."""
+    index = chunks(cond.n, workers)
+    if workers == 1 or len(index) == 1:
+        yield from (evaluate(cond.take(i), exponent) for i in index)
+        return
+    with ProcessPoolExecutor(min(workers, len(index))) as pool:
+        ahead = []
+        for i in index:
+            ahead.append(pool.submit(evaluate, cond.take(i), exponent))
+            if len(ahead) > 2 * workers:
+                yield ahead.pop(0).result()
+        yield from (future.result() for future in ahead)
 
 
 def _jsonable(value):
