@@ -4,13 +4,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from strategies import postures
 
 import kinechain as kc
 from kinechain.body.chain import body_frames
 from kinechain.body.topology import COORDINATES
 from kinechain.mechanics.kinematics import coordinate_array
-from kinechain.mechanics.muscles import force_length_active, force_length_passive, path_geometry
+from kinechain.mechanics.muscles import (
+    force_length_active,
+    force_length_passive,
+    force_length_tendon,
+    normalized_fiber_length,
+    path_geometry,
+)
 from kinechain.variables import MUSCLE_GROUPS as GROUPS
 
 REFERENCE = Path(__file__).resolve().parent / "data" / "moment_arms_rajagopal2016.csv"
@@ -80,3 +87,23 @@ def test_every_group_has_lines_on_both_sides(model):
         assert len(both) == len(right) + len(left) and len(right) == len(left) > 0
     with pytest.raises(ValueError, match="known groups are"):
         model.muscles.group_indices("gluteus")
+
+
+@settings(max_examples=25, deadline=None)
+@given(stretch=st.floats(-0.05, 0.15), tightness=st.floats(0.0, 0.3))
+def test_compliant_tendons_balance_the_stretched_fibres(model, stretch, tightness):
+    """At the fibre length returned, a compliant tendon pulls as hard as the fibre's passive force
+    along it (to 1e-9 of maximum force), the fibre is no longer than with a rigid tendon, and a rigid
+    tendon's fibre takes the whole stretch beyond slack."""
+    muscles = model.muscles
+    lopt, slack = muscles.optimal_fiber_length, muscles.tendon_slack_length - tightness * muscles.optimal_fiber_length
+    width = lopt * np.sin(muscles.pennation)
+    length = (slack + np.sqrt(np.maximum(lopt**2 - width**2, 0.0)) + stretch * lopt)[None]  # stretch from optimal
+    fibre = normalized_fiber_length(muscles, length, np.full(length.shape, tightness))[0] * lopt
+    along = np.sqrt(np.maximum(fibre**2 - width**2, 0.0))
+    compliant, rigid = muscles.compliant_tendon, ~muscles.compliant_tendon & muscles.length_dependent
+    pull = force_length_passive(fibre / lopt) * along / fibre
+    tendon = force_length_tendon((length[0] - along)[compliant] / slack[compliant])
+    np.testing.assert_allclose(tendon, pull[compliant], atol=1e-9)
+    np.testing.assert_allclose(along[rigid], np.maximum(length[0] - slack, 1e-6)[rigid], rtol=1e-12)
+    assert np.all(along[compliant] <= length[0, compliant] - slack[compliant] + 1e-12)

@@ -61,6 +61,10 @@ class MuscleSet(ReadOnlyMappings):
     length_dependent : ndarray (M,) of bool
         Whether force depends on fibre length. The lumbar lines have no modelled fibre length
         (their fascicles' architecture is not represented) and act at optimal length.
+    compliant_tendon : ndarray (M,) of bool
+        Whether the tendon stretches under the fibre's force (as in the source model, whose
+        compliant tendons are those longer at slack than the optimal fibre length); otherwise
+        it is rigid.
     """
 
     names: tuple[str, ...]
@@ -73,6 +77,7 @@ class MuscleSet(ReadOnlyMappings):
     point_local: np.ndarray
     distal: np.ndarray
     length_dependent: np.ndarray
+    compliant_tendon: np.ndarray
 
     def __len__(self) -> int:
         return len(self.names)
@@ -168,6 +173,7 @@ def build_muscles(scale: Mapping[str, float], neutral: Frames, generic: Frames) 
         local = body_scale[r["body"]] * np.array([float(r["x"]), float(r["y"]), float(r["z"])])
         paths.setdefault(r["muscle"], []).append((r["body"], local))
     lines = []  # (base name, groups, fmax, lopt, lts, pennation, [(body, local)] right side)
+    compliant = {base for base, p in params.items() if p["compliant_tendon"] == "1"}
     for base, p in params.items():
         path = paths[base]
         ratio = _neutral_length(neutral, path) / _neutral_length(generic, [(b, loc / body_scale[b]) for b, loc in path])
@@ -213,9 +219,19 @@ def build_muscles(scale: Mapping[str, float], neutral: Frames, generic: Frames) 
     frozen = {k: np.array(v) for k, v in groups.items()}
     arrays = [np.array(x, dtype=float) for x in (fmax, lopt, lts, penn)]
     length_dependent = np.array([name.rsplit("_", 1)[0] in params for name in names])
-    for arr in [*arrays, point_body, point_local, distal, length_dependent, *frozen.values()]:
+    compliant_tendon = np.array([name.rsplit("_", 1)[0] in compliant for name in names])
+    for arr in [*arrays, point_body, point_local, distal, length_dependent, compliant_tendon, *frozen.values()]:
         arr.setflags(write=False)
-    return MuscleSet(tuple(names), MappingProxyType(frozen), *arrays, point_body, point_local, distal, length_dependent)
+    return MuscleSet(
+        tuple(names),
+        MappingProxyType(frozen),
+        *arrays,
+        point_body,
+        point_local,
+        distal,
+        length_dependent,
+        compliant_tendon,
+    )
 
 
 def _neutral_length(frames: Frames, path) -> float:

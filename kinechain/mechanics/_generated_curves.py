@@ -11,3 +11,8 @@ def active(x):
 def passive(x):
     """De Groote et al. (2016) passive fibre force–length curve at normalized length ``x``."""
     return 2.37439874427164e-5*numpy.exp(6.66666666666667*x) - 0.0186573603637741
+
+
+def tendon(x):
+    """De Groote et al. (2016) tendon force–length curve at normalized length ``x``."""
+    return 4.327167934027389e-16*numpy.exp(33.93669377311689*x) - 0.25

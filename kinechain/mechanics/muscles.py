@@ -124,16 +124,54 @@ def force_length_passive(normalized_length: np.ndarray) -> np.ndarray:
     return np.maximum(curves.passive(np.asarray(normalized_length, dtype=float)), 0.0)
 
 
-def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: np.ndarray) -> np.ndarray:
-    """Normalized fibre length (1) for a rigid tendon at constant muscle thickness.
+def force_length_tendon(normalized_length: np.ndarray) -> np.ndarray:
+    """Tendon force (in units of maximum isometric force) of De Groote et al. (2016) at normalized
+    tendon length (4.9 % strain at maximum isometric force); clipped at zero below slack."""
+    return np.maximum(curves.tendon(np.asarray(normalized_length, dtype=float)), 0.0)
 
+
+#: Bisection steps of the fibre–tendon equilibrium: they narrow its bracket (less than one
+#: optimal fibre length wide) below 1e-13.
+EQUILIBRIUM_STEPS = 45
+#: Tendon strain (1) bounding the fibre–tendon equilibrium from below: the tendon's force there
+#: (about 200 maximum isometric forces) exceeds any fibre's passive force in the model's range.
+LARGEST_TENDON_STRAIN = 0.2
+
+
+def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: np.ndarray) -> np.ndarray:
+    """Normalized fibre length (1) at the passive equilibrium of fibre and tendon, at constant
+    muscle thickness.
+
+    A rigid tendon stays at its slack length and the fibre takes the whole musculotendon length
+    ``length`` (n, M) beyond it. A compliant tendon (``muscles.compliant_tendon``) stretches until
+    its force equals the fibre's passive force along it (De Groote et al. 2016 curves), found by
+    bisection: the stretched fibre's passive force is shared with the tendon, as in the source
+    model at zero activation. The same fibre length sets the active force–length factor, so the
+    further stretch of the tendon under active force is not modelled (the fibre would be shorter).
     ``tightness`` (n, M) shortens the tendon slack length by that many optimal fibre lengths.
     Muscles without a modelled fibre length (``muscles.length_dependent`` false) are at 1.
     """
     lopt = muscles.optimal_fiber_length
     slack = muscles.tendon_slack_length - tightness * lopt
-    along = np.maximum(length - slack, 1e-6)
     height = lopt * np.sin(muscles.pennation)
+
+    # fibre length along the tendon: all of the length beyond the slack tendon (rigid tendon)
+    along = np.maximum(length - slack, 1e-6)
+    compliant = np.flatnonzero(muscles.compliant_tendon)
+    if compliant.size:
+        # the fibre length along the tendon, between its rigid value and that of the largest strain
+        total, tendon, width = length[..., compliant], slack[..., compliant], height[compliant]
+        low = np.maximum(total - (1.0 + LARGEST_TENDON_STRAIN) * tendon, 0.0)
+        high = np.maximum(total - tendon, low)
+        for _ in range(EQUILIBRIUM_STEPS):
+            mid = 0.5 * (low + high)
+            fibre = np.sqrt(mid**2 + width**2)
+            pull = force_length_passive(fibre / lopt[compliant]) * mid / np.maximum(fibre, 1e-12)
+            # where both are slack, the fibre takes the length (the tendon stays at slack)
+            shorter = force_length_tendon((total - mid) / tendon) >= pull
+            low, high = np.where(shorter, mid, low), np.where(shorter, high, mid)
+        along = along.copy()
+        along[..., compliant] = np.maximum(0.5 * (low + high), 1e-6)
     return np.where(muscles.length_dependent, np.sqrt(along**2 + height**2) / lopt, 1.0)
 
 

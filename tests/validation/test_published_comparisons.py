@@ -36,6 +36,18 @@ CLAIMS = {
     "hip_contact_single_stance_kotzar": ((3.222,), 0.05, (False,)),
     "hip_contact_single_stance_same_geometry_in_vivo": ((3.214,), 0.05, (True,)),
     "hip_centre_distance": ((159.06, 189.16), 0.5, (False, False)),
+    "passive_knee40_knee_angle_r_opensim": ((-33.91,), 0.2, (False,)),
+    "passive_knee40_hip_flexion_r_opensim": ((11.58,), 0.2, (False,)),
+    "passive_knee60_hip45_knee_angle_r_opensim": ((-46.42,), 0.2, (False,)),
+    "passive_knee60_hip45_hip_flexion_r_opensim": ((-16.05,), 0.2, (False,)),
+    "passive_hip60_knee_angle_r_opensim": ((78.01,), 0.5, (False,)),
+    "passive_hip60_hip_flexion_r_opensim": ((-151.89,), 0.5, (True,)),
+    "passive_hip0_knee15_hip_flexion_r_opensim": ((2.48,), 0.2, (False,)),
+    "passive_hip0_knee15_hip_flexion_r_in_vivo": ((2.55,), 0.2, (False,)),
+    "passive_knee40_knee_angle_r_in_vivo": ((-36.65,), 0.2, (False,)),
+    "passive_knee60_hip45_knee_angle_r_in_vivo": ((-50.40,), 0.2, (False,)),
+    "passive_hip60_hip_flexion_r_in_vivo": ((-157.05,), 0.5, (False,)),
+    "passive_hip60_knee_angle_r_in_vivo": ((80.31,), 0.5, (False,)),
 }
 
 #: Coupling table of docs/model.md: (column, output) → ratio (°/°), to within COUPLING_TOLERANCE.
