@@ -22,3 +22,10 @@ def test_mixed_batch_equals_elements_alone(model):
     # the lean is what tells the elements apart: none without compensation, most at full
     lean = batch["trunk_lateral_lean"]
     assert lean[0] == lean[2] and abs(lean[3]) > abs(lean[1]) > abs(lean[0])
+
+
+def test_no_lean_asked_is_no_limit(model):
+    """An element of a compensating batch that asks for no lean reports no limit for it."""
+    pose = kc.propagate(model, task="single_stance_r", abductor_compensation=[0.0, 1.0])
+    assert pose.limit.tolist() == ["", ""]
+    assert not pose.released.any()

@@ -282,14 +282,18 @@ def _solve_chunk(cond: Conditions) -> Pose:
         reason = np.where(out, f"{COORDINATES[i]} beyond its range [{lo:g}, {hi:g}] degrees", reason)
         converged &= ~out
     angles = {k: np.where(converged, np.degrees(v), np.nan) for k, v in clinical_angles(frames).items()}
-    limit = _limit_text(problem, converged)
+    # a trunk lean not asked for (abductor_compensation 0) is released, but no limit stopped it
+    released = problem.released.copy()
+    if LEAN in problem.targets:
+        released[:, list(problem.targets).index(LEAN)] &= cond.abductor_compensation > 0
+    limit = _limit_text(problem, released, converged)
     # multipliers of the limits per coordinate (zero where free), so that chunks line up
     limited = problem.limited
     first = lam.shape[1] - limited.size
     per_coordinate = np.zeros((cond.n, len(COORDINATES)))
     per_coordinate[:, limited] = lam[:, first:]
     lam = np.concatenate([lam[:, :first], per_coordinate], axis=1)
-    return Pose(cond, q, frames, angles, converged, reason, lam, deficit, limit, problem.limits, problem.released)
+    return Pose(cond, q, frames, angles, converged, reason, lam, deficit, limit, problem.limits, released)
 
 
 def _lean(problem: Problem, q: np.ndarray, lost: np.ndarray):
@@ -443,8 +447,8 @@ def _pulled_inside(problem: Problem, lam: np.ndarray) -> np.ndarray:
     return out
 
 
-def _limit_text(problem: Problem, converged: np.ndarray) -> np.ndarray:
-    """Per element, the joint limits held and the prescribed inputs released (empty if none)."""
+def _limit_text(problem: Problem, released: np.ndarray, converged: np.ndarray) -> np.ndarray:
+    """Per element, the joint limits held and the prescribed inputs ``released`` (n, k) (empty if none)."""
     out = np.full(converged.shape, "", dtype=object)
 
     def append(mask: np.ndarray, text) -> None:
@@ -457,5 +461,5 @@ def _limit_text(problem: Problem, converged: np.ndarray) -> np.ndarray:
         side = np.where(np.isclose(value, COORDINATE_RANGES[name][1]), "upper", "lower")
         append(held, np.char.add(np.char.add(f"{name} at its ", side), np.char.mod(" limit %g degrees", value)))
     for k, name in enumerate(problem.targets):
-        append(problem.released[:, k], f"{name} not reached")
+        append(released[:, k], f"{name} not reached")
     return np.where(converged, out, "").astype(str)
