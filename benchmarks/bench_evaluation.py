@@ -97,7 +97,7 @@ def main() -> None:
     kc.simulate(model, task="single_stance_r", knee_valgus_r=3.0)  # warm-up
     n_paired, side = (2_000, 12) if args.quick else (20_000, 27)
     sizes = (250, 1_000, 4_000) if args.quick else (1_000, 10_000, 100_000)
-    memory_sizes = (CHUNK // 5, 2 * CHUNK // 5) if args.quick else (CHUNK, 2 * CHUNK)
+    memory_sizes = (CHUNK, 2 * CHUNK)
     print(f"timings: best of {REPEAT} up to 10,000 elements, one run above; chunk size {CHUNK:,}")
     rate = paired(model, n_paired)
     print(f"simulate, {n_paired:,} paired single-stance cases (valgus, femoral rotation, 3 strengths): {rate:,.0f} /s")

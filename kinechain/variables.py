@@ -154,8 +154,9 @@ TASK_PARAMETERS = _table(
         Variable(
             "abductor_compensation",
             "1",
-            "share taken of the lean of the trunk over the stance leg that weakness adds to the least-effort lean "
-            "(0 = none: a hip whose abductors fall short gives way and the pelvis drops; 1 = the whole shift)",
+            "share taken of the lean of the trunk over the stance leg that weak hip abductors add to the "
+            "least-effort lean (0 = none: a hip whose abductors fall short gives way and the pelvis drops; "
+            "1 = the whole shift)",
             "more trunk lean",
             (0.0, 1.0),
             0.0,

@@ -3,8 +3,6 @@ minimum of the stated energy, its constraints hold when measured on landmarks, p
 rotations turn the pelvis and lumbar spine the way the closed chain requires, and tight muscles
 pull the posture their anatomical way."""
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 from scipy.linalg import null_space
@@ -16,6 +14,7 @@ from kinechain.body.chain import body_frames
 from kinechain.body.topology import COORDINATE_RANGES, COORDINATES, TRANSLATIONS
 from kinechain.mechanics.passive import passive_joints
 from kinechain.posture.kkt import MIDTARSAL_STIFFNESS, build_problem, constraints, foot_energy, foot_roll
+from kinechain.posture.solver import solved_problem
 
 #: Size of the feasible perturbations (rad, m).
 STEP = 1e-4
@@ -49,7 +48,7 @@ HELD_AT_LIMIT = {
 
 def _problem(pose):
     """The pose's problem with the limits it holds and the inputs it released, and its multipliers per row."""
-    problem = replace(build_problem(pose.conditions), limits=pose.limits, released=pose.released)
+    problem = solved_problem(pose)
     first = pose.multipliers.shape[1] - len(COORDINATES)  # then one multiplier per coordinate (pose.multipliers)
     lam = np.concatenate([pose.multipliers[:, :first], pose.multipliers[:, first:][:, problem.limited]], axis=1)
     return problem, lam

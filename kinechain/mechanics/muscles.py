@@ -130,8 +130,8 @@ def force_length_tendon(normalized_length: np.ndarray) -> np.ndarray:
     return np.maximum(curves.tendon(np.asarray(normalized_length, dtype=float)), 0.0)
 
 
-#: Bisection steps of the fibre–tendon equilibrium: they narrow its bracket (less than one
-#: optimal fibre length wide) below 1e-13.
+#: Bisection steps of the fibre–tendon equilibrium: they narrow its bracket (a fifth of the tendon
+#: slack length, at most 0.09 m in the model) below 3e-15 m.
 EQUILIBRIUM_STEPS = 45
 #: Tendon strain (1) bounding the fibre–tendon equilibrium from below: the tendon's force there
 #: (about 200 maximum isometric forces) exceeds any fibre's passive force in the model's range.
@@ -148,8 +148,9 @@ def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: n
     bisection: the stretched fibre's passive force is shared with the tendon, as in the source
     model at zero activation. The same fibre length sets the active force–length factor, so the
     further stretch of the tendon under active force is not modelled (the fibre would be shorter).
-    ``tightness`` (n, M) shortens the tendon slack length by that many optimal fibre lengths.
-    Muscles without a modelled fibre length (``muscles.length_dependent`` false) are at 1.
+    ``tightness`` (n, M) shortens the tendon slack length by that many optimal fibre lengths; a
+    tendon shortened to nothing is taken as rigid. Muscles without a modelled fibre length
+    (``muscles.length_dependent`` false) are at 1.
     """
     lopt = muscles.optimal_fiber_length
     slack = muscles.tendon_slack_length - tightness * lopt
@@ -160,18 +161,22 @@ def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: n
     compliant = np.flatnonzero(muscles.compliant_tendon)
     if compliant.size:
         # the fibre length along the tendon, between its rigid value and that of the largest strain
-        total, tendon, width = length[..., compliant], slack[..., compliant], height[compliant]
+        total, width = length[..., compliant], height[compliant]
+        tendon = np.maximum(slack[..., compliant], 0.0)
+        stretches = tendon > 0  # a tendon of no slack length stays rigid (zero length)
         low = np.maximum(total - (1.0 + LARGEST_TENDON_STRAIN) * tendon, 0.0)
         high = np.maximum(total - tendon, low)
         for _ in range(EQUILIBRIUM_STEPS):
             mid = 0.5 * (low + high)
             fibre = np.sqrt(mid**2 + width**2)
             pull = force_length_passive(fibre / lopt[compliant]) * mid / np.maximum(fibre, 1e-12)
-            # where both are slack, the fibre takes the length (the tendon stays at slack)
-            shorter = force_length_tendon((total - mid) / tendon) >= pull
-            low, high = np.where(shorter, mid, low), np.where(shorter, high, mid)
+            # the tendon pulls harder than the fibre: the fibre is longer than mid (where both are
+            # slack, the fibre takes the length and the tendon stays at slack)
+            tendon_force = force_length_tendon((total - mid) / np.where(stretches, tendon, 1.0))
+            longer = stretches & (tendon_force >= pull)
+            low, high = np.where(longer, mid, low), np.where(longer, high, mid)
         along = along.copy()
-        along[..., compliant] = np.maximum(0.5 * (low + high), 1e-6)
+        along[..., compliant] = np.where(stretches, np.maximum(0.5 * (low + high), 1e-6), along[..., compliant])
     return np.where(muscles.length_dependent, np.sqrt(along**2 + height**2) / lopt, 1.0)
 
 

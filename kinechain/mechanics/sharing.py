@@ -335,11 +335,6 @@ class Sharing:
     reserve: np.ndarray
     converged: np.ndarray
 
-    @property
-    def effort(self) -> np.ndarray:
-        """The force sharing's objective at its solution (n,), quadratic cost: ``Σ a² + Σ (ρ/R)²``."""
-        return np.sum(self.activation**2, axis=1) + np.sum((self.reserve / RESERVE_SCALE) ** 2, axis=1)
-
 
 def muscle_equilibrium(
     model,

@@ -39,7 +39,7 @@ class Conditions:
     lumbopelvic_ratio : ndarray (n,)
         Lumbar flexion per degree of anterior pelvic tilt in the bending tasks (1).
     abductor_compensation : ndarray (n,)
-        Share taken of the trunk lean over the stance leg that weakness adds (1).
+        Share taken of the trunk lean over the stance leg that weak hip abductors add (1).
     load_mass, load_distance : ndarray (n,)
         Hand load (kg) and its distance in front of L5/S1 (m).
     foot_wedge_r, foot_wedge_l, heel_lift_r, heel_lift_l : ndarray (n,)

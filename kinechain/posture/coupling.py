@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 import xarray as xr
@@ -12,8 +11,8 @@ from ..body.topology import COORDINATES
 from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_jacobian
 from ..variables import INPUTS, POSTURE_OUTPUTS
 from .energy import passive_energy
-from .kkt import build_problem, constraints, foot_energy, kkt_solve
-from .solver import Pose
+from .kkt import constraints, foot_energy, kkt_solve
+from .solver import Pose, solved_problem
 
 #: Step of the central differences of the constraint Jacobians (rad, m).
 CURVATURE_STEP = 1e-6
@@ -27,7 +26,8 @@ def coupling(pose: Pose, inputs: Sequence[str] | None = None, outputs: Sequence[
     The holding deficit (what weak muscles cannot supply) is held at its value at the solved
     posture: where it is zero — muscles with capacity to spare — the ratios are exact
     derivatives of :func:`kinechain.propagate`; where muscles are saturated they omit the change
-    of the deficit with the input.
+    of the deficit with the input. A trunk lean of ``abductor_compensation`` is held at its
+    solved value.
 
     Parameters
     ----------
@@ -58,9 +58,9 @@ def coupling(pose: Pose, inputs: Sequence[str] | None = None, outputs: Sequence[
             known = sorted([*CLINICAL_ANGLES, *PROJECTION_ANGLES])
             raise ValueError(f"unknown output {name!r}; known outputs are {known}")
     cond = pose.conditions
-    base = replace(build_problem(cond), limits=pose.limits, released=pose.released)
-    angles = [cond.input_angle(name) for name in inputs]
     ok = pose.converged
+    base = solved_problem(pose)
+    angles = [cond.input_angle(name) for name in inputs]
     solved = {a: np.radians(np.where(ok, pose.angles[a], 0.0)) for a in angles if a not in base.targets}
     problem = base.prescribe(solved)
     q = np.where(ok[:, None], pose.q, cond.model.neutral())

@@ -21,7 +21,7 @@ from ..body.topology import BODIES, COORDINATES, TRANSLATIONS, joint_coordinates
 from ..mechanics.external import EQUILIBRIUM, JOINTS, equilibrium_axes
 from ..mechanics.muscles import PathGeometry, force_length_passive, normalized_fiber_length, pennation_cosine
 from ..mechanics.passive import passive_joints
-from ..mechanics.sharing import muscle_equilibrium
+from ..mechanics.sharing import RESERVE_SCALE, muscle_equilibrium
 from .conditions import Conditions
 
 #: Stiffness of the pelvis's six free coordinates (N·m/rad, N/m): regularization of a free body,
@@ -78,11 +78,11 @@ def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndar
     return -passive.moment(q), hess
 
 
-def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Holding deficit and muscular effort at the postures ``q`` (frames ``frames``).
 
-    The holding pattern is that of typical (not tight) muscles: the force sharing with the user's
-    strengths (after the joints' passive moments, as in the statics).
+    The holding pattern is that of typical (not tight) muscles: the force sharing, quadratic cost,
+    with the user's strengths (after the joints' passive moments, as in the statics).
 
     Returns
     -------
@@ -90,7 +90,9 @@ def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> tuple[np.ndarray
         Generalized force the muscles cannot supply (N·m, N): the sharing's reserves mapped onto
         the coordinates, minus the extra passive pull of tight muscles.
     effort : ndarray (n,)
-        The sharing's objective, ``Σ a² + Σ (ρ/R)²`` (:attr:`~kinechain.mechanics.sharing.Sharing.effort`).
+        The sharing's objective at its solution, ``Σ a² + Σ (ρ/R)²`` (1).
+    converged : ndarray (n,) of bool
+        Whether the sharing converged.
     """
     model = cond.model
     muscles = model.muscles
@@ -117,4 +119,5 @@ def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> tuple[np.ndarray
         * (force_length_passive(tight) - force_length_passive(loose))
         * pennation_cosine(muscles, loose)
     )
-    return deficit - np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm), sharing.effort
+    effort = np.sum(sharing.activation**2, axis=1) + np.sum((sharing.reserve / RESERVE_SCALE) ** 2, axis=1)
+    return deficit - np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm), effort, sharing.converged

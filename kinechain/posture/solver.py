@@ -29,13 +29,24 @@ from ..body.model import Model, require_model
 from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS, joint_coordinates
 from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
 from ..variables import POSTURE_OUTPUTS
-from .compensation import LEAN, LEAN_BRACKET, LEAN_TOLERANCE, compensates, golden_section, toward_stance
+from .compensation import (
+    LEAN,
+    LEAN_BRACKET,
+    LEAN_TOLERANCE,
+    compensates,
+    golden_section,
+    holds_lean,
+    toward_stance,
+    typical_abductors,
+)
 from .conditions import Conditions, conditions, declare_inputs
 from .energy import holding
 from .kkt import TOLERANCE, Problem, build_problem, minimize
 
-#: Largest number of postures solved at once; larger batches are solved in chunks.
-CHUNK = 5000
+#: Largest number of postures solved at once; larger batches are solved in chunks. Smaller chunks
+#: keep the working arrays in cache: on 4,000 single-stance cases, chunks of 500 ran 1.5 times as
+#: many evaluations per second as chunks of 5,000 (250 no faster; ``benchmarks/bench_evaluation.py``).
+CHUNK = 500
 #: A coordinate counts as beyond its range when it passes a limit by more than this (degrees).
 RANGE_SLACK = 1e-6
 #: Most rounds of the active set of joint limits.
@@ -260,13 +271,14 @@ def _solve_chunk(cond: Conditions) -> Pose:
     lost = ~_solved(q, c, scale)
     q[lost] = q0[lost]
     at = body_frames(model.p, q) if lost.any() else frames
-    deficit, _ = holding(cond, q, at)
+    deficit = holding(cond, q, at)[0]
     deficit[lost] = 0.0
-    if compensates(cond):  # the trunk leans over the stance leg; the deficit is that of the leaning posture
+    if holds_lean(cond):  # the lean is a target (released where no compensation is asked), in every chunk
         problem = problem.prescribe({LEAN: clinical_angle(at, LEAN)})
         released = problem.released.copy()
         released[:, list(problem.targets).index(LEAN)] = cond.abductor_compensation == 0
         problem = replace(problem, released=released)
+    if compensates(cond):  # the trunk leans over the stance leg; the deficit is that of the leaning posture
         # only the elements that lean are solved again: the others' posture is solved already
         leaning = np.flatnonzero(cond.abductor_compensation > 0)
         part, q[leaning], lost[leaning], deficit[leaning] = _lean(problem.take(leaning), q[leaning], lost[leaning])
@@ -283,69 +295,91 @@ def _solve_chunk(cond: Conditions) -> Pose:
         converged &= ~out
     angles = {k: np.where(converged, np.degrees(v), np.nan) for k, v in clinical_angles(frames).items()}
     # a trunk lean not asked for (abductor_compensation 0) is released, but no limit stopped it
-    released = problem.released.copy()
+    stopped = problem.released.copy()
     if LEAN in problem.targets:
-        released[:, list(problem.targets).index(LEAN)] &= cond.abductor_compensation > 0
-    limit = _limit_text(problem, released, converged)
+        stopped[:, list(problem.targets).index(LEAN)] &= cond.abductor_compensation > 0
+    limit = _limit_text(problem, stopped, converged)
     # multipliers of the limits per coordinate (zero where free), so that chunks line up
     limited = problem.limited
     first = lam.shape[1] - limited.size
     per_coordinate = np.zeros((cond.n, len(COORDINATES)))
     per_coordinate[:, limited] = lam[:, first:]
     lam = np.concatenate([lam[:, :first], per_coordinate], axis=1)
-    return Pose(cond, q, frames, angles, converged, reason, lam, deficit, limit, problem.limits, released)
+    return Pose(cond, q, frames, angles, converged, reason, lam, deficit, limit, problem.limits, problem.released)
+
+
+def solved_problem(pose: Pose) -> Problem:
+    """The posture problem ``pose`` was solved as: the targets (in single-leg tasks the trunk lean
+    at its solved value, released where no compensation was asked), held limits and released
+    inputs, for rebuilding its optimality conditions."""
+    cond = pose.conditions
+    problem = build_problem(cond)
+    if holds_lean(cond):
+        problem = problem.prescribe({LEAN: np.radians(np.where(pose.converged, pose.angles[LEAN], 0.0))})
+    return replace(problem, limits=pose.limits, released=pose.released)
 
 
 def _lean(problem: Problem, q: np.ndarray, lost: np.ndarray):
-    """The trunk lean over the stance leg that compensates for weakness
+    """The trunk lean over the stance leg that compensates for weak hip abductors
     (:mod:`kinechain.posture.compensation`), for elements that all lean.
 
-    Returns the problem with the lean held, and the coordinates, lost elements and holding
-    deficit at that lean.
+    Returns the problem with the lean held (released where no least-effort lean was found), and
+    the coordinates, lost elements and holding deficit at that lean.
     """
     cond = problem.cond
     lean = problem.targets[LEAN].copy()
-    # with typical strength the least-effort lean does not move: no search
-    weak = np.flatnonzero((cond.strength != 1.0).any(axis=1) & ~lost)
+    released = problem.released.copy()
+    # with typical abductor strength the least-effort lean does not move: no search
+    reference = typical_abductors(cond)
+    weak = np.flatnonzero((cond.strength != reference).any(axis=1) & ~lost)
     if weak.size:
-        # the weak elements and the same with typical strength, searched as one batch
+        # the weak elements and the same with typical abductors, searched as one batch
         user = problem.take(weak)
-        typical = replace(user.cond, strength=np.ones_like(user.cond.strength))
+        typical = replace(user.cond, strength=reference[weak])
         both = user.take(np.tile(np.arange(weak.size), 2))
         both = replace(
             both,
             cond=replace(both.cond, strength=np.concatenate([user.cond.strength, typical.strength])),
             stiffness=np.concatenate([user.stiffness, build_problem(typical).stiffness]),
         )
-        least = _least_effort_lean(both, np.tile(q[weak], (2, 1)))
-        shift = least[: weak.size] - least[weak.size :]
-        lean[weak] += cond.abductor_compensation[weak] * shift
-    problem = replace(problem, targets={**problem.targets, LEAN: lean})
+        least, found = _least_effort_lean(both, np.tile(q[weak], (2, 1)))
+        found = found[: weak.size] & found[weak.size :]
+        shift = np.maximum(toward_stance(cond) * (least[: weak.size] - least[weak.size :]), 0.0)
+        lean[weak] += np.where(found, cond.abductor_compensation[weak] * toward_stance(cond) * shift, 0.0)
+        released[weak, list(problem.targets).index(LEAN)] = ~found
+    problem = replace(problem, targets={**problem.targets, LEAN: lean}, released=released)
     problem, q, _, c, frames = within_range(problem, np.zeros_like(q), q)
     lost = lost | ~_solved(q, c, cond.model.subject.segments["thigh"].length)
-    deficit, _ = holding(cond, q, frames)
+    deficit = holding(cond, q, frames)[0]
     deficit[lost] = 0.0
     return problem, q, lost, deficit
 
 
-def _least_effort_lean(problem: Problem, q: np.ndarray) -> np.ndarray:
+def _least_effort_lean(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Trunk lean (rad, (n,)) at which holding the posture takes the least muscular effort, searched
-    over :data:`LEAN_BRACKET` around the problem's lean (toward the stance side)."""
+    over :data:`LEAN_BRACKET` around the problem's lean (toward the stance side), and whether it
+    was found: a finite effort inside the bracket, not at its ends. A lean that does not solve,
+    that a joint limit keeps from being held, or whose force sharing does not converge costs
+    ``inf``."""
     cond = problem.cond
     scale = cond.model.subject.segments["thigh"].length
     toward = toward_stance(cond)
     centre = problem.targets[LEAN]
+    column = list(problem.targets).index(LEAN)
     state = {"q": q.copy()}
 
     def effort(offset: np.ndarray) -> np.ndarray:
         held = replace(problem, targets={**problem.targets, LEAN: centre + toward * offset})
-        _, state["q"], _, c, frames = within_range(held, np.zeros_like(q), state["q"])
-        solved = _solved(state["q"], c, scale)
+        held, state["q"], _, c, frames = within_range(held, np.zeros_like(q), state["q"])
+        solved = _solved(state["q"], c, scale) & ~held.released[:, column]
         state["q"] = np.where(solved[:, None], state["q"], q)
-        return np.where(solved, holding(cond, state["q"], frames)[1], np.inf)
+        value, converged = holding(cond, state["q"], frames)[1:]
+        return np.where(solved & converged & np.isfinite(value), value, np.inf)
 
     lower, upper = (np.full(cond.n, bound) for bound in LEAN_BRACKET)
-    return centre + toward * golden_section(effort, lower, upper, LEAN_TOLERANCE)
+    offset, value = golden_section(effort, lower, upper, LEAN_TOLERANCE)
+    inside = (offset - lower > 2 * LEAN_TOLERANCE) & (upper - offset > 2 * LEAN_TOLERANCE)
+    return centre + toward * offset, inside & np.isfinite(value)
 
 
 #: Lower and upper limits (rad) of every coordinate; infinite for the translations.

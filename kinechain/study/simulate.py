@@ -77,8 +77,10 @@ def simulate(
         Exponent of the activation cost in force sharing (:func:`kinechain.mechanics.sharing.share_forces`).
     n_jobs : int, optional
         Processes that evaluate chunks of the batch at once (``None`` or 1: this process; -1: one
-        per core). The results do not depend on it. Where processes start by spawning (macOS,
-        Windows), call it under ``if __name__ == "__main__":`` in a script.
+        per core this process may use). The results do not depend on it (to the solver's
+        tolerance). Each process holds the working memory of the chunks it evaluates. Where
+        processes do not start by forking (macOS, Windows, Python 3.14 and later everywhere),
+        call it under ``if __name__ == "__main__":`` in a script.
     **inputs
         Clinical inputs and task parameters by name (listed below); a clinical input not given
         is free and found by the posture principle, a value holds it.
@@ -133,29 +135,40 @@ def simulate(
     return ds
 
 
+#: Batches are shared among processes only in chunks of at least this many elements: a process
+#: receives the model with every chunk, which costs more than solving a few elements.
+SMALLEST_SHARED_CHUNK = 50
+
+
 def _workers(n_jobs: int | None) -> int:
     """Number of processes for ``n_jobs`` (checked)."""
     if n_jobs is None:
         return 1
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or (n_jobs < 1 and n_jobs != -1):
         raise ValueError(f"n_jobs must be None, -1 (one process per core) or an integer >= 1; got {n_jobs!r}")
-    return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
+    if n_jobs != -1:
+        return int(n_jobs)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _evaluate_chunks(cond: Conditions, exponent: int, workers: int) -> Iterator[dict[str, np.ndarray]]:
     """The outputs of every chunk of the batch, in order; with ``workers`` > 1 in that many
-    processes, at most two chunks per process sent ahead (the memory stays bounded by the chunk)."""
-    index = chunks(cond.n, workers)
+    processes (chunks of at least :data:`SMALLEST_SHARED_CHUNK` elements), with at most two chunks
+    per process sent ahead, so that the working memory stays bounded by the chunk."""
+    index = chunks(cond.n, min(workers, cond.n // SMALLEST_SHARED_CHUNK))
     if workers == 1 or len(index) == 1:
         yield from (evaluate(cond.take(i), exponent) for i in index)
         return
-    with ProcessPoolExecutor(min(workers, len(index))) as pool:
+    pool = ProcessPoolExecutor(min(workers, len(index)))
+    try:
         ahead = []
         for i in index:
             ahead.append(pool.submit(evaluate, cond.take(i), exponent))
-            if len(ahead) > 2 * workers:
+            if len(ahead) >= 2 * workers:
                 yield ahead.pop(0).result()
         yield from (future.result() for future in ahead)
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def _jsonable(value):

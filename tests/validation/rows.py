@@ -405,8 +405,8 @@ def _posture_rows() -> list[Row]:
 #: in single-leg stance and no consistent trunk lean (1 of 9 showed the classic compensation):
 #: Kendall KD et al. (2013) Clin J Sport Med 23:45-51, abstract.
 NERVE_BLOCK = {group: 1.0 - 0.52 for group in ("gluteus_medius", "gluteus_minimus", "tfl")}
-#: Criterion of "no change" (degrees): smaller than the minimal detectable change of clinical
-#: frontal-plane pelvis and hip angles in single-leg stance, 4° (J Sport Rehabil 2007;16:326, abstract).
+#: Criterion of "no change" (degrees): the minimal detectable change of the frontal-plane
+#: pelvis-on-femur angle in single-leg stance, 4° (90 healthy adults; J Sport Rehabil 2007;16:326, abstract).
 NO_CHANGE = 4.0
 
 
@@ -640,7 +640,9 @@ def _hip_rows() -> list[Row]:
             "BW",
             KOTZAR1991,
             f"{ours['single_stance_r']:.2f} BW",
-            "above their range, inside Bergmann 2016's" if ours["single_stance_r"] > KOTZAR1991[1] else "",
+            "above their range, inside Bergmann 2016's"
+            if ours["single_stance_r"] > KOTZAR1991[1]
+            else ("below their range" if ours["single_stance_r"] < KOTZAR1991[0] else ""),
         )
     )
     rows.append(
