@@ -184,6 +184,63 @@ def _moment_arm_rows() -> list[Row]:
                 "straight-line paths, no wrapping",
             )
         )
+    return rows + _knee_moment_arm_rows()
+
+
+#: Knee muscles compared with OpenSim: group → lines, and why they differ.
+KNEE_GROUPS = {
+    "quadriceps": (
+        ("vaslat_r", "vasmed_r", "vasint_r", "recfem_r"),
+        "straight lines over a patella fixed in the femoral trochlea; the source model moves the patella with "
+        "the knee (patellofemoral joint) and translates the tibia (walker knee)",
+    ),
+    "hamstrings": (
+        ("bflh_r", "semimem_r", "semiten_r"),
+        "the source model's walker knee translates and turns the tibia with flexion; kinechain's knee turns "
+        "about fixed axes",
+    ),
+}
+
+
+@cache
+def knee_moment_arm_errors() -> dict[tuple[str, float], float]:
+    """kinechain's knee flexion moment arm minus OpenSim's (mm), per line and knee angle, on the
+    geometry of Rajagopal 2016 (``tests/data/opensim/knee``)."""
+    with (DATA / "opensim" / "knee" / "knee_moment_arms_opensim.csv").open() as f:
+        theirs = {(r["muscle"], float(r["knee_flexion_deg"])): float(r["moment_arm_mm"]) for r in csv.DictReader(f)}
+    m = same_geometry_model()
+    angles = sorted({a for _, a in theirs})
+    geometry = path_geometry(m.muscles, kc.forward_kinematics(m, {"knee_angle_r": angles}).frames)
+    knee, names = COORDINATES.index("knee_angle_r"), list(m.muscles.names)
+    return {
+        (muscle, a): 1000 * float(geometry.moment_arm[angles.index(a), names.index(muscle), knee]) - value
+        for (muscle, a), value in theirs.items()
+    }
+
+
+def _knee_moment_arm_rows() -> list[Row]:
+    errors = knee_moment_arm_errors()
+    rows = []
+    for group, (lines, cause) in KNEE_GROUPS.items():
+        pairs = [(m, a) for m, a in errors if m in lines]
+        worst = max(pairs, key=lambda k: abs(errors[k]))
+        near, far = (
+            np.mean([abs(errors[k]) for k in pairs if (k[1] <= 20.0) == extended]) for extended in (True, False)
+        )
+        rows.append(
+            Row(
+                f"knee_moment_arms_{group}",
+                f"Knee flexion moment arms of the {group}, Rajagopal 2016 geometry, knee 0–90°",
+                "OpenSim 4.6 `computeMomentArm` on Rajagopal 2016 (`tests/data/opensim/knee/`); "
+                f"criterion {MOMENT_ARM_CRITERION} mm",
+                (abs(errors[worst]),),
+                "mm",
+                (0.0, MOMENT_ARM_CRITERION),
+                f"largest difference {errors[worst]:+.1f} mm ({worst[0]} at {worst[1]:g}°); mean |difference| "
+                f"{near:.1f} mm at 0–20°, {far:.1f} mm at 40–90°",
+                cause,
+            )
+        )
     return rows
 
 

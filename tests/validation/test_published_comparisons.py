@@ -15,6 +15,8 @@ CLAIMS = {
     "moment_arms_unwrapped": ((0.473,), 0.05, (True,)),
     "moment_arms_wrapped_adduction": ((1.43,), 0.1, (False,)),
     "moment_arms_wrapped_rotation": ((6.66,), 0.2, (False,)),
+    "knee_moment_arms_quadriceps": ((16.49,), 0.1, (False,)),
+    "knee_moment_arms_hamstrings": ((15.33,), 0.1, (False,)),
     "pelvic_tilt": ((15.52,), 0.1, (True,)),
     "eversion_coupling_in_vitro": ((0.753,), 0.01, (True,)),
     "eversion_coupling_running": ((0.753,), 0.01, (False,)),
