@@ -95,7 +95,9 @@ class Pose:
     limits : ndarray (n, n_q)
         Value (rad) of each coordinate held at a limit; NaN where free.
     released : ndarray (n, k) of bool
-        Prescribed angles (in the order of the problem's targets) released at a limit.
+        Prescribed angles (in the order of the problem's targets) not held: released at a limit,
+        and in single-leg tasks the trunk lean (the last target) where no compensation was asked
+        or none was found (:func:`solved_problem` rebuilds the targets).
     """
 
     conditions: Conditions
