@@ -158,25 +158,27 @@ def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: n
 
     # fibre length along the tendon: all of the length beyond the slack tendon (rigid tendon)
     along = np.maximum(length - slack, 1e-6)
-    compliant = np.flatnonzero(muscles.compliant_tendon)
-    if compliant.size:
-        # the fibre length along the tendon, between its rigid value and that of the largest strain
-        total, width = length[..., compliant], height[compliant]
-        tendon = np.maximum(slack[..., compliant], 0.0)
-        stretches = tendon > 0  # a tendon of no slack length stays rigid (zero length)
+    # a compliant tendon stretches only under a stretched fibre's passive force (a tendon of no
+    # slack length stays rigid); elsewhere the rigid length stands
+    rigid = np.sqrt(along**2 + height**2) / lopt
+    stretched = muscles.compliant_tendon & (slack > 0) & (force_length_passive(rigid) > 0)
+    if stretched.any():
+        index = np.nonzero(stretched)
+        line = index[-1]
+        total, tendon = length[index], np.broadcast_to(slack, length.shape)[index]
+        width, optimal = height[line], lopt[line]
+        # the fibre length along the tendon, between that of the largest strain and the rigid value
         low = np.maximum(total - (1.0 + LARGEST_TENDON_STRAIN) * tendon, 0.0)
         high = np.maximum(total - tendon, low)
         for _ in range(EQUILIBRIUM_STEPS):
             mid = 0.5 * (low + high)
             fibre = np.sqrt(mid**2 + width**2)
-            pull = force_length_passive(fibre / lopt[compliant]) * mid / np.maximum(fibre, 1e-12)
-            # the tendon pulls harder than the fibre: the fibre is longer than mid (where both are
-            # slack, the fibre takes the length and the tendon stays at slack)
-            tendon_force = force_length_tendon((total - mid) / np.where(stretches, tendon, 1.0))
-            longer = stretches & (tendon_force >= pull)
+            pull = force_length_passive(fibre / optimal) * mid / np.maximum(fibre, 1e-12)
+            # the tendon pulls at least as hard as the fibre: the fibre is longer than mid
+            longer = force_length_tendon((total - mid) / tendon) >= pull
             low, high = np.where(longer, mid, low), np.where(longer, high, mid)
         along = along.copy()
-        along[..., compliant] = np.where(stretches, np.maximum(0.5 * (low + high), 1e-6), along[..., compliant])
+        along[index] = np.maximum(0.5 * (low + high), 1e-6)
     return np.where(muscles.length_dependent, np.sqrt(along**2 + height**2) / lopt, 1.0)
 
 
