@@ -793,8 +793,9 @@ def _sorted_band(value: float) -> tuple[float, float]:
 
 
 _QUADRICEPS = (
-    "the straight-line quadriceps paths lengthen more with knee flexion than the source model's wrapped ones "
-    "(vasti 36 against 30 mm from 0 to 40°), and the passive curves differ (De Groote 2016, OpenSim's Millard 2012)"
+    "the straight-line quadriceps paths over a fixed patella lengthen more with knee flexion than the source "
+    "model's over its moving patella and walker knee (vasti 36 against 30 mm from 0 to 40°), and the passive "
+    "curves differ (De Groote 2016, OpenSim's Millard 2012)"
 )
 _STIFFER = "the source model's muscles are passively stiffer than people's"
 #: Why a passive row disagrees (row key → cause).
