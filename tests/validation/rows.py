@@ -205,8 +205,8 @@ KNEE_GROUPS = {
 @cache
 def knee_moment_arm_errors() -> dict[tuple[str, float], float]:
     """kinechain's knee flexion moment arm minus OpenSim's (mm), per line and knee angle, on the
-    geometry of Rajagopal 2016 (``tests/data/opensim/knee``)."""
-    with (DATA / "opensim" / "knee" / "knee_moment_arms_opensim.csv").open() as f:
+    geometry of Rajagopal 2016 (``tests/data/opensim/poses``)."""
+    with (DATA / "opensim" / "poses" / "knee_moment_arms_opensim.csv").open() as f:
         theirs = {(r["muscle"], float(r["knee_flexion_deg"])): float(r["moment_arm_mm"]) for r in csv.DictReader(f)}
     m = same_geometry_model()
     angles = sorted({a for _, a in theirs})
@@ -224,6 +224,7 @@ def _knee_moment_arm_rows() -> list[Row]:
     for group, (lines, cause) in KNEE_GROUPS.items():
         pairs = [(m, a) for m, a in errors if m in lines]
         worst = max(pairs, key=lambda k: abs(errors[k]))
+        sign = "+" if errors[worst] > 0 else ""
         near, far = (
             np.mean([abs(errors[k]) for k in pairs if (k[1] <= 20.0) == extended]) for extended in (True, False)
         )
@@ -231,13 +232,13 @@ def _knee_moment_arm_rows() -> list[Row]:
             Row(
                 f"knee_moment_arms_{group}",
                 f"Knee flexion moment arms of the {group}, Rajagopal 2016 geometry, knee 0–90°",
-                "OpenSim 4.6 `computeMomentArm` on Rajagopal 2016 (`tests/data/opensim/knee/`); "
+                "OpenSim 4.6 `computeMomentArm` on Rajagopal 2016 (`tests/data/opensim/poses/`); "
                 f"criterion {MOMENT_ARM_CRITERION} mm",
                 (abs(errors[worst]),),
                 "mm",
                 (0.0, MOMENT_ARM_CRITERION),
-                f"largest difference {errors[worst]:+.1f} mm ({worst[0]} at {worst[1]:g}°); mean |difference| "
-                f"{near:.1f} mm at 0–20°, {far:.1f} mm at 40–90°",
+                f"largest difference {sign}{_f(errors[worst])} mm ({worst[0]} at {worst[1]:g}°); "
+                f"mean |difference| {near:.1f} mm at 0–20°, {far:.1f} mm at 40–90°",
                 cause,
             )
         )
@@ -652,6 +653,14 @@ def _opensim_rows(
     return rows
 
 
+def _contact_row(
+    key: str, quantity: str, published: str, value: float, band: tuple[float, float], above: str, below: str = ""
+) -> Row:
+    """A hip contact force (body weights) against an in-vivo range, with why it lies above or below."""
+    note = above if value > band[1] else (below if value < band[0] else "")
+    return Row(key, quantity, published, (value,), "BW", band, f"{value:.2f} BW", note)
+
+
 def _hip_rows() -> list[Row]:
     ours, same = hip_contact(), hip_contact("same")
     hamner, rajagopal = opensim_hip_contact("hamner2010"), opensim_hip_contact("rajagopal2016")
@@ -688,32 +697,25 @@ def _hip_rows() -> list[Row]:
         {"double_stance": _double_stance_note()},
     )
     rows.append(
-        Row(
+        _contact_row(
             "hip_contact_single_stance_kotzar",
             "Hip contact force, single-leg stance (body weights), a second in-vivo study",
             f"{KOTZAR1991[0]}–{KOTZAR1991[1]} BW, stationary single-leg stance, 2 patients with telemetered hip "
             "implants (Kotzar et al. 1991, J Orthop Res 9:621, abstract)",
-            (ours["single_stance_r"],),
-            "BW",
+            ours["single_stance_r"],
             KOTZAR1991,
-            f"{ours['single_stance_r']:.2f} BW",
-            "above their range, inside Bergmann 2016's"
-            if ours["single_stance_r"] > KOTZAR1991[1]
-            else ("below their range" if ours["single_stance_r"] < KOTZAR1991[0] else ""),
+            above="above their range, inside Bergmann 2016's",
+            below="below their range",
         )
     )
     rows.append(
-        Row(
+        _contact_row(
             "hip_contact_single_stance_same_geometry_in_vivo",
             "Hip contact force, single-leg stance, on the geometry of Rajagopal 2016 (body weights)",
             "same in-vivo range as above",
-            (same["single_stance_r"],),
-            "BW",
+            same["single_stance_r"],
             vivo_band,
-            f"{same['single_stance_r']:.2f} BW",
-            "above the range, as OpenSim's static optimization on both models"
-            if same["single_stance_r"] > vivo_band[1]
-            else "",
+            above="above the range, as OpenSim's static optimization on both models",
         )
     )
     width = in_vivo_hip_width()
@@ -772,8 +774,8 @@ def passive_moments(m: kc.Model, pose: str, rigid: bool = False, whole_joint: bo
 
 @cache
 def opensim_passive_moments() -> dict[tuple[str, str], float]:
-    """OpenSim 4.6 passive muscle moments of Rajagopal 2016 (``tests/data/opensim/passive``)."""
-    with (DATA / "opensim" / "passive" / "passive_moments_opensim.csv").open() as f:
+    """OpenSim 4.6 passive muscle moments of Rajagopal 2016 (``tests/data/opensim/poses``)."""
+    with (DATA / "opensim" / "poses" / "passive_moments_opensim.csv").open() as f:
         return {(r["pose"], r["coordinate"]): float(r["passive_moment_Nm"]) for r in csv.DictReader(f)}
 
 
@@ -829,12 +831,12 @@ def _passive_rows() -> list[Row]:
                 f"passive_{pose}_{coordinate}_opensim",
                 f"Passive muscle moment about {JOINT_NAMES[coordinate]}, {PASSIVE_POSES[pose][1]}, on the geometry "
                 "of Rajagopal 2016 (N·m, flexing +)",
-                f"{theirs:.1f} N·m, OpenSim 4.6, fibre and tendon in equilibrium at zero activation "
-                "(`tests/data/opensim/passive/`); band ± 10 %",
+                f"{_f(theirs)} N·m, OpenSim 4.6, fibre and tendon in equilibrium at zero activation "
+                "(`tests/data/opensim/poses/`); band ± 10 %",
                 (ours,),
                 "N·m",
                 band,
-                f"{ours:.1f} N·m (all tendons rigid: {rigid:.1f})",
+                f"{_f(ours)} N·m (all tendons rigid: {_f(rigid)})",
                 "" if band[0] <= ours <= band[1] else PASSIVE_CAUSES[f"passive_{pose}_{coordinate}_opensim"],
             )
         )
@@ -847,12 +849,12 @@ def _passive_rows() -> list[Row]:
                 f"passive_{pose}_{coordinate}_in_vivo",
                 f"Relaxed moment about {JOINT_NAMES[coordinate]}, {PASSIVE_POSES[pose][1]}, whole joint (N·m, "
                 "flexing +)",
-                f"{', '.join(f'{v:.1f}' for v in values)} N·m ({studies}; `tests/data/passive_moments_in_vivo.csv`)"
+                f"{', '.join(_f(v) for v in values)} N·m ({studies}; `tests/data/passive_moments_in_vivo.csv`)"
                 + ("; band ± 10 %" if len(values) == 1 else ""),
                 (ours,),
                 "N·m",
                 band,
-                f"{ours:.1f} N·m",
+                f"{_f(ours)} N·m",
                 "" if band[0] <= ours <= band[1] else PASSIVE_CAUSES[f"passive_{pose}_{coordinate}_in_vivo"],
             )
         )
