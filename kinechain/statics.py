@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from ._html import html_table, output_rows
+from ._records import put
 from .body.chain import Frames, body_frames
 from .body.topology import BODIES
 from .mechanics.external import DISC_FRAME, EQUILIBRIUM, JOINTS
@@ -107,17 +108,23 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
     if not pose.converged.all():  # evaluate unsolved elements at neutral standing, then blank them
         frames = body_frames(model.p, np.where(pose.converged[:, None], pose.q, model.neutral()))
     q = np.where(pose.converged[:, None], pose.q, model.neutral())
-    sharing = muscle_equilibrium(
-        model,
-        q,
-        frames,
-        cond.task.stance,
-        cond.strength,
-        cond.tightness,
-        cond.load_mass,
-        cond.load_distance,
-        exponent,
-    )
+    # the solve's force sharing where it is this one: at the posture, typical tightness, quadratic cost
+    same = pose.sharing_at_q & pose.converged & (exponent == 2) & ~cond.tightness.any(axis=1)
+    fresh = np.flatnonzero(~same)
+    sharing = pose.sharing
+    if fresh.size:
+        part = muscle_equilibrium(
+            model,
+            q[fresh],
+            frames.take(fresh),
+            cond.task.stance,
+            cond.strength[fresh],
+            cond.tightness[fresh],
+            cond.load_mass[fresh],
+            cond.load_distance[fresh],
+            exponent,
+        )
+        sharing = part if fresh.size == cond.n else put(sharing, fresh, part)
     joints, geometry, tension = sharing.joints, sharing.geometry, sharing.tension
 
     out = {}

@@ -18,6 +18,7 @@ LAYERS = (
         "kinechain._validation",
         "kinechain._html",
         "kinechain._frozen",
+        "kinechain._records",
         "kinechain.variables",
         "kinechain.batch",
     ),

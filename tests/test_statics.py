@@ -1,5 +1,6 @@
 """Equilibrium, symmetry and force sharing of the statics."""
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -269,8 +270,9 @@ MODEL_PROBLEMS = {
 
 @pytest.mark.parametrize("case", list(MODEL_PROBLEMS))
 def test_force_sharing_of_model_problems_matches_the_exact_solver(model, monkeypatch, case):
-    """The model's own problems (every muscle, R = RESERVE_SCALE), as statics() poses them, against
-    scipy's bounded least squares, the exact solution of the quadratic cost."""
+    """The model's own problems (every muscle, R = RESERVE_SCALE), as the posture solve and
+    statics() pose them, against scipy's bounded least squares, the exact solution of the quadratic
+    cost."""
     from kinechain.mechanics import sharing
 
     seen = []
@@ -280,25 +282,25 @@ def test_force_sharing_of_model_problems_matches_the_exact_solver(model, monkeyp
         seen.append((a, tau, kwargs, out))
         return out
 
+    monkeypatch.setattr(sharing, "share_forces", record)
     pose = kc.propagate(model, **MODEL_PROBLEMS[case])
     assert pose.converged.all()
-    monkeypatch.setattr(sharing, "share_forces", record)
     kc.statics(pose)
-    (a, tau, kwargs, (act, reserve, ok)), *_ = seen
-    assert kwargs["reserve_scale"] == sharing.RESERVE_SCALE and a.shape[2] == len(model.muscles)
-    assert ok.all()
     # reserves where weak muscles cannot hold the posture
-    assert any(np.abs(reserve).max(axis=1) > 1.0) == case.startswith(("single stance", "lift"))
-    for i in range(a.shape[0]):
-        ref_a, ref_r = _sharing_reference(a[i], tau[i], 2, sharing.RESERVE_SCALE)
-        cost = np.sum(act[i] ** 2) + np.sum((reserve[i] / sharing.RESERVE_SCALE) ** 2)
-        ref_cost = np.sum(ref_a**2) + np.sum((ref_r / sharing.RESERVE_SCALE) ** 2)
-        assert cost <= ref_cost * (1 + 1e-12)
-        # where reserves of newtons-metres dominate the cost, activations are fixed only to ~1e-4 in
-        # double precision (their part of the cost is below its rounding), in either solver
-        held = np.abs(ref_r).max() <= sharing.RESERVE_LIMIT
-        np.testing.assert_allclose(act[i], ref_a, atol=1e-6 if held else 1e-4)
-        np.testing.assert_allclose(reserve[i], ref_r, atol=1e-7 * (1 + np.abs(tau[i]).max()))
+    assert any((np.abs(out[1]).max(axis=1) > 1.0).any() for *_, out in seen) == case.startswith(("single", "lift"))
+    for a, tau, kwargs, (act, reserve, ok) in seen:
+        assert kwargs["reserve_scale"] == sharing.RESERVE_SCALE and a.shape[2] == len(model.muscles)
+        assert ok.all()
+        for i in range(a.shape[0]):
+            ref_a, ref_r = _sharing_reference(a[i], tau[i], 2, sharing.RESERVE_SCALE)
+            cost = np.sum(act[i] ** 2) + np.sum((reserve[i] / sharing.RESERVE_SCALE) ** 2)
+            ref_cost = np.sum(ref_a**2) + np.sum((ref_r / sharing.RESERVE_SCALE) ** 2)
+            assert cost <= ref_cost * (1 + 1e-12)
+            # where reserves of newtons-metres dominate the cost, activations are fixed only to ~1e-4
+            # in double precision (their part of the cost is below its rounding), in either solver
+            held = np.abs(ref_r).max() <= sharing.RESERVE_LIMIT
+            np.testing.assert_allclose(act[i], ref_a, atol=1e-6 if held else 1e-4)
+            np.testing.assert_allclose(reserve[i], ref_r, atol=1e-7 * (1 + np.abs(tau[i]).max()))
 
 
 def test_disc_moments_balance_the_weight_above_the_level(model):
@@ -410,3 +412,22 @@ def test_muscle_passive_and_reserve_moments_add_up_to_the_net_moment(model, task
         np.testing.assert_allclose(net[:, rows], moment, atol=tol)
         np.testing.assert_allclose(muscle[:, rows], -pull_moment, atol=tol)
         np.testing.assert_allclose(passive[:, rows] + reserve[:, rows], reaction_moment, atol=tol)
+
+
+def test_statics_reuses_the_solve_s_force_sharing_only_where_it_is_its_own(model):
+    """Statics takes the posture solve's force sharing where it was computed at the solved posture
+    with typical tightness and the quadratic cost, and computes it elsewhere: the loads are those
+    of a statics that computes every element."""
+    pose = kc.propagate(
+        model,
+        task="single_stance_r",
+        knee_valgus_r=paired([0.0, 8.0, 4.0, 10.0]),
+        strength={"gluteus_medius": paired([1.0, 1.0, 0.05, 0.8]), "gluteus_minimus": paired([1.0, 1.0, 0.05, 0.8])},
+        tightness={"hip_adductors": paired([0.0, 0.05, 0.0, 0.0])},
+    )
+    assert pose.sharing_at_q.tolist() == [True, False, False, True]  # tight; too weak to hold
+    fresh = dataclasses.replace(pose, sharing=None, sharing_at_q=np.zeros(4, dtype=bool))
+    for exponent in (2, 3):
+        reused, computed = kc.statics(pose, exponent).outputs(), kc.statics(fresh, exponent).outputs()
+        for name, value in computed.items():
+            np.testing.assert_allclose(reused[name], value, rtol=1e-12, atol=1e-12, err_msg=name)

@@ -142,7 +142,7 @@ def _least_effort_by_scan(model, strength) -> float:
     problem = build_problem(cond).prescribe({"trunk_lateral_lean": np.radians(leans)})
     start = np.tile(model.neutral(), (leans.size, 1))
     _, q, _, _, frames = within_range(problem, np.zeros_like(start), start)
-    effort = holding(cond, q, frames)[1]
+    effort = holding(cond, q, frames).effort
     k = int(np.argmin(effort))
     low, mid, high = effort[k - 1 : k + 2]
     return float(leans[k] + 0.125 * (low - high) / (low - 2 * mid + high))

@@ -11,7 +11,7 @@ Force–length relations are the De Groote et al. (2016) curves of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class PathGeometry:
     moment_arm: np.ndarray
     points: np.ndarray
     grad: np.ndarray
-    crossing: tuple
+    crossing: tuple = field(metadata={"batch": False})
     crossing_moment: np.ndarray
     crossing_force: np.ndarray
 

@@ -13,6 +13,8 @@ capacity) minus the extra passive pull of tight muscles. Constants and their sou
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .._data import read_toml
@@ -21,12 +23,18 @@ from ..body.topology import BODIES, COORDINATES, TRANSLATIONS, joint_coordinates
 from ..mechanics.external import EQUILIBRIUM, JOINTS, equilibrium_axes
 from ..mechanics.muscles import PathGeometry, force_length_passive, normalized_fiber_length, pennation_cosine
 from ..mechanics.passive import passive_joints
-from ..mechanics.sharing import RESERVE_SCALE, muscle_equilibrium
+from ..mechanics.sharing import RESERVE_SCALE, Sharing, muscle_equilibrium
 from .conditions import Conditions
 
 #: Stiffness of the pelvis's six free coordinates (N·m/rad, N/m): regularization of a free body,
 #: small enough to change no solved posture.
 FREE_BODY_STIFFNESS = 1e-6
+#: Reserve moments up to this (N·m) are the force sharing's leakage, not a deficit. Where the
+#: muscles can hold a posture, the quadratic penalty still lets reserves of about ``R² a / |A|``
+#: through (1e-6 to 5e-5 N·m in single and double stance, single-leg squats and lifts at
+#: R = 0.01 N·m); they would move the posture by about 1e-8 to 1e-7 rad. A posture the muscles
+#: hold has no deficit.
+RESERVE_LEAKAGE = 1e-4
 
 
 def stiffness_data() -> dict:
@@ -78,21 +86,34 @@ def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndar
     return -passive.moment(q), hess
 
 
-def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Holding deficit and muscular effort at the postures ``q`` (frames ``frames``).
+class Holding(NamedTuple):
+    """What holding a batch of postures takes (:func:`holding`).
 
-    The holding pattern is that of typical (not tight) muscles: the force sharing, quadratic cost,
-    with the user's strengths (after the joints' passive moments, as in the statics).
-
-    Returns
-    -------
+    Attributes
+    ----------
     deficit : ndarray (n, n_q)
-        Generalized force the muscles cannot supply (N·m, N): the sharing's reserves mapped onto
-        the coordinates, minus the extra passive pull of tight muscles.
+        Generalized force the muscles cannot supply (N·m, N): the sharing's reserves beyond
+        :data:`RESERVE_LEAKAGE` mapped onto the coordinates, minus the extra passive pull of tight
+        muscles; zero where typical-tightness muscles hold the posture.
     effort : ndarray (n,)
         The sharing's objective at its solution, ``Σ a² + Σ (ρ/R)²`` (1).
     converged : ndarray (n,) of bool
         Whether the sharing converged.
+    sharing : Sharing
+        The force sharing itself.
+    """
+
+    deficit: np.ndarray
+    effort: np.ndarray
+    converged: np.ndarray
+    sharing: Sharing
+
+
+def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> Holding:
+    """Holding deficit and muscular effort at the postures ``q`` (frames ``frames``).
+
+    The holding pattern is that of typical (not tight) muscles: the force sharing, quadratic cost,
+    with the user's strengths (after the joints' passive moments, as in the statics).
     """
     model = cond.model
     muscles = model.muscles
@@ -101,16 +122,17 @@ def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> tuple[np.ndarray
         model, q, frames, cond.task.stance, cond.strength, typical, cond.load_mass, cond.load_distance
     )
     axes = equilibrium_axes(frames)
+    reserve = np.where(np.abs(sharing.reserve) > RESERVE_LEAKAGE, sharing.reserve, 0.0)
     deficit = np.zeros((cond.n, len(COORDINATES)))
     for row, (joint, name) in enumerate(EQUILIBRIUM):
         if name in COORDINATES:
-            deficit[:, COORDINATES.index(name)] += sharing.reserve[:, row]
+            deficit[:, COORDINATES.index(name)] += reserve[:, row]
             continue
         body = JOINTS[joint]
         b = BODIES.index(body)
         for j, coord in enumerate(joint_coordinates(body)):
             along = np.einsum("ni,ni->n", frames.joint_axes[:, b, :, j], axes[:, row])
-            deficit[:, COORDINATES.index(coord)] += sharing.reserve[:, row] * along
+            deficit[:, COORDINATES.index(coord)] += reserve[:, row] * along
     length = sharing.geometry.length
     tight = normalized_fiber_length(muscles, length, cond.tightness)
     loose = normalized_fiber_length(muscles, length, typical)
@@ -120,4 +142,5 @@ def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> tuple[np.ndarray
         * pennation_cosine(muscles, loose)
     )
     effort = np.sum(sharing.activation**2, axis=1) + np.sum((sharing.reserve / RESERVE_SCALE) ** 2, axis=1)
-    return deficit - np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm), effort, sharing.converged
+    deficit -= np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm)
+    return Holding(deficit, effort, sharing.converged, sharing)

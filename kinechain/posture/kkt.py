@@ -18,6 +18,7 @@ Jacobian row is zero and its multiplier is held at zero.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -27,7 +28,7 @@ from ..body.rotations import relative_matrix, rotation_vector
 from ..body.topology import BODIES, COORDINATES, THORAX
 from ..mechanics.clinical import clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
-from ..mechanics.muscles import path_geometry
+from ..mechanics.muscles import PathGeometry, path_geometry
 from .conditions import Conditions
 from .energy import passive_energy, stiffness, stiffness_data
 
@@ -132,9 +133,7 @@ class Problem:
 def build_problem(cond: Conditions) -> Problem:
     """Targets and stiffness of a batch, from the neutral standing posture of its model."""
     model, task, n = cond.model, cond.task, cond.n
-    neutral = body_frames(model.p, model.neutral()[None])
-    geometry = path_geometry(model.muscles, neutral)
-    com0 = centre_of_mass(external_loads(model, neutral))[0]
+    neutral, geometry, com0 = _neutral_standing(model)
     feet = {s: support(cond, neutral, s) for s in "rl"}
     phi = np.radians(cond.trunk_flexion) if task.bends else np.zeros(n)
     # the gaze (the thorax's anterior axis) points along (cos φ, −sin φ, 0): held by two rows
@@ -150,6 +149,13 @@ def build_problem(cond: Conditions) -> Problem:
     released = np.zeros((n, len(targets)), dtype=bool)
     limits = np.full((n, len(COORDINATES)), np.nan)
     return Problem(cond, stiffness(cond, geometry), feet, gaze, com, targets, released, limits)
+
+
+@lru_cache(maxsize=8)
+def _neutral_standing(model) -> tuple[Frames, PathGeometry, np.ndarray]:
+    """Frames, muscle paths and whole-body centre of mass (m, (3,)) of a model's neutral posture."""
+    neutral = body_frames(model.p, model.neutral()[None])
+    return neutral, path_geometry(model.muscles, neutral), centre_of_mass(external_loads(model, neutral))[0]
 
 
 def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:

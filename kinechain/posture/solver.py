@@ -28,6 +28,7 @@ from ..body.chain import Frames, body_frames
 from ..body.model import Model, require_model
 from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS, joint_coordinates
 from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
+from ..mechanics.sharing import Sharing
 from ..variables import POSTURE_OUTPUTS
 from .compensation import (
     LEAN,
@@ -98,6 +99,13 @@ class Pose:
         Prescribed angles (in the order of the problem's targets) not held: released at a limit,
         and in single-leg tasks the trunk lean (the last target) where no compensation was asked
         or none was found (:func:`solved_problem` rebuilds the targets).
+    sharing : Sharing or None
+        The force sharing of typical (not tight) muscles, quadratic cost, that the solve priced
+        the holding with (:func:`kinechain.posture.energy.holding`); :func:`kinechain.statics`
+        reuses it where it is at ``q``. Kept for batches of one chunk only (it holds about 60 KB
+        per element).
+    sharing_at_q : ndarray (n,) of bool
+        Where ``sharing`` was computed at ``q`` (the posture was not solved again after it).
     """
 
     conditions: Conditions
@@ -111,6 +119,8 @@ class Pose:
     limit: np.ndarray = field(repr=False)
     limits: np.ndarray = field(repr=False)
     released: np.ndarray = field(repr=False)
+    sharing: Sharing | None = field(repr=False)
+    sharing_at_q: np.ndarray = field(repr=False)
 
     @property
     def model(self) -> Model:
@@ -237,7 +247,7 @@ def solve(cond: Conditions) -> Pose:
     """Solve the posture problem for checked :class:`Conditions` (see :func:`propagate`).
 
     Batches larger than :data:`CHUNK` are solved chunk by chunk (the results do not depend on
-    the chunking), which bounds the solver's working memory.
+    the chunking), which bounds the solver's working memory; their pose keeps no force sharing.
     """
     if cond.n <= CHUNK:
         return _solve_chunk(cond)
@@ -259,35 +269,53 @@ def solve(cond: Conditions) -> Pose:
         cat(lambda p: p.limit),
         cat(lambda p: p.limits),
         cat(lambda p: p.released),
+        None,
+        np.zeros(cond.n, dtype=bool),
     )
 
 
 def _solve_chunk(cond: Conditions) -> Pose:
-    """Solve one chunk: without the holding deficit, then with the deficit at that posture."""
+    """Solve one chunk: without the holding deficit, then again with the deficit at that posture
+    where there is one (muscles too weak to hold it, or tight muscles pulling)."""
     model = cond.model
     problem = build_problem(cond)
     q0 = np.broadcast_to(model.neutral(), (cond.n, len(COORDINATES))).copy()
     problem, q, lam, c, frames = within_range(problem, np.zeros_like(q0), q0)
     scale = model.subject.segments["thigh"].length
+    solved = _solved(q, c, scale)
     # not solved without the deficit: start again from neutral, without a deficit
-    lost = ~_solved(q, c, scale)
+    lost = np.flatnonzero(~solved)
     q[lost] = q0[lost]
-    at = body_frames(model.p, q) if lost.any() else frames
-    deficit = holding(cond, q, at)[0]
+    if lost.size:
+        frames.put(lost, body_frames(model.p, q[lost]))
+    held = holding(cond, q, frames)
+    deficit = held.deficit
     deficit[lost] = 0.0
+    lam = _per_coordinate(problem, lam)
+    again = ~solved
     if holds_lean(cond):  # the lean is a target (released where no compensation is asked), in every chunk
-        problem = problem.prescribe({LEAN: clinical_angle(at, LEAN)})
+        lam = np.insert(lam, lam.shape[1] - len(COORDINATES), 0.0, axis=1)
+        problem = problem.prescribe({LEAN: clinical_angle(frames, LEAN)})
         released = problem.released.copy()
         released[:, list(problem.targets).index(LEAN)] = cond.abductor_compensation == 0
         problem = replace(problem, released=released)
     if compensates(cond):  # the trunk leans over the stance leg; the deficit is that of the leaning posture
         # only the elements that lean are solved again: the others' posture is solved already
         leaning = np.flatnonzero(cond.abductor_compensation > 0)
-        part, q[leaning], lost[leaning], deficit[leaning] = _lean(problem.take(leaning), q[leaning], lost[leaning])
+        part, q[leaning], again[leaning], deficit[leaning] = _lean(problem.take(leaning), q[leaning], again[leaning])
         problem = problem.put(leaning, part)
-    problem, q, lam, c, frames = within_range(problem, deficit, q)
+        again[leaning] = True
+    again = np.flatnonzero(again | deficit.any(axis=1))
+    if again.size:
+        part, q[again], part_lam, c, part_frames = within_range(problem.take(again), deficit[again], q[again])
+        problem = problem.put(again, part)
+        lam[again] = _per_coordinate(part, part_lam)
+        frames.put(again, part_frames)
+        solved[again] = _solved(q[again], c, scale)
+    at_q = np.ones(cond.n, dtype=bool)
+    at_q[again] = False
 
-    converged = _solved(q, c, scale)
+    converged = solved.copy()
     reason = np.where(converged, "", "constraints not satisfied (the prescribed inputs are not reachable)")
     over = _beyond_range(q)
     for i in np.flatnonzero(over.any(axis=0)):
@@ -301,13 +329,32 @@ def _solve_chunk(cond: Conditions) -> Pose:
     if LEAN in problem.targets:
         stopped[:, list(problem.targets).index(LEAN)] &= cond.abductor_compensation > 0
     limit = _limit_text(problem, stopped, converged)
-    # multipliers of the limits per coordinate (zero where free), so that chunks line up
+    return Pose(
+        cond,
+        q,
+        frames,
+        angles,
+        converged,
+        reason,
+        lam,
+        deficit,
+        limit,
+        problem.limits,
+        problem.released,
+        held.sharing,
+        at_q,
+    )
+
+
+def _per_coordinate(problem: Problem, lam: np.ndarray) -> np.ndarray:
+    """Multipliers (n, m + n_q) with those of the held limits per coordinate (zero where free), so
+    that solves with different held limits line up."""
     limited = problem.limited
     first = lam.shape[1] - limited.size
-    per_coordinate = np.zeros((cond.n, len(COORDINATES)))
-    per_coordinate[:, limited] = lam[:, first:]
-    lam = np.concatenate([lam[:, :first], per_coordinate], axis=1)
-    return Pose(cond, q, frames, angles, converged, reason, lam, deficit, limit, problem.limits, problem.released)
+    out = np.zeros((lam.shape[0], first + len(COORDINATES)))
+    out[:, :first] = lam[:, :first]
+    out[:, first + limited] = lam[:, first:]
+    return out
 
 
 def solved_problem(pose: Pose) -> Problem:
@@ -352,7 +399,7 @@ def _lean(problem: Problem, q: np.ndarray, lost: np.ndarray):
     problem = replace(problem, targets={**problem.targets, LEAN: lean}, released=released)
     problem, q, _, c, frames = within_range(problem, np.zeros_like(q), q)
     lost = lost | ~_solved(q, c, cond.model.subject.segments["thigh"].length)
-    deficit = holding(cond, q, frames)[0]
+    deficit = holding(cond, q, frames).deficit
     deficit[lost] = 0.0
     return problem, q, lost, deficit
 
@@ -375,8 +422,8 @@ def _least_effort_lean(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.
         held, state["q"], _, c, frames = within_range(held, np.zeros_like(q), state["q"])
         solved = _solved(state["q"], c, scale) & ~held.released[:, column]
         state["q"] = np.where(solved[:, None], state["q"], q)
-        value, converged = holding(cond, state["q"], frames)[1:]
-        return np.where(solved & converged & np.isfinite(value), value, np.inf)
+        held = holding(cond, state["q"], frames)
+        return np.where(solved & held.converged & np.isfinite(held.effort), held.effort, np.inf)
 
     lower, upper = (np.full(cond.n, bound) for bound in LEAN_BRACKET)
     offset, value = golden_section(effort, lower, upper, LEAN_TOLERANCE)
