@@ -25,6 +25,7 @@ from sympy.physics.biomechanics import (
     FiberForceLengthActiveDeGroote2016,
     FiberForceLengthPassiveDeGroote2016,
     TendonForceLengthDeGroote2016,
+    TendonForceLengthInverseDeGroote2016,
 )
 from sympy.printing.numpy import NumPyPrinter
 
@@ -220,21 +221,24 @@ def generate_source() -> str:
 def force_length_curves() -> dict[str, sp.Expr]:
     """The De Groote et al. (2016) force–length curves of :mod:`sympy.physics.biomechanics`:
     ``active`` (factor on maximum force) and ``passive`` fibre force at normalized fibre length
-    ``x``, and ``tendon`` force at normalized tendon length ``x`` (4.9 % strain at maximum
-    isometric force, sympy's default)."""
+    ``x``, ``tendon`` force at normalized tendon length ``x`` (4.9 % strain at maximum
+    isometric force, sympy's default) and its inverse ``tendon_length``, the normalized tendon
+    length at tendon force ``x``."""
     x = sp.Symbol("x")
     return {
         "active": FiberForceLengthActiveDeGroote2016.with_defaults(x).doit(),
         "passive": FiberForceLengthPassiveDeGroote2016.with_defaults(x).doit(),
         "tendon": TendonForceLengthDeGroote2016.with_defaults(x).doit(),
+        "tendon_length": TendonForceLengthInverseDeGroote2016.with_defaults(x).doit(),
     }
 
 
 #: What each generated curve is, for its docstring.
 CURVE_NAMES = {
-    "active": "active fibre force–length curve",
-    "passive": "passive fibre force–length curve",
-    "tendon": "tendon force–length curve",
+    "active": "active fibre force–length curve at normalized length ``x``",
+    "passive": "passive fibre force–length curve at normalized length ``x``",
+    "tendon": "tendon force–length curve at normalized length ``x``",
+    "tendon_length": "tendon force–length curve inverted (normalized length at force ``x``)",
 }
 
 
@@ -247,7 +251,7 @@ def generate_curves_source() -> str:
             "",
             "",
             f"def {name}(x):",
-            f'    """De Groote et al. (2016) {CURVE_NAMES[name]} at normalized length ``x``."""',
+            f'    """De Groote et al. (2016) {CURVE_NAMES[name]}."""',
             f"    return {printer.doprint(expr)}",
         ]
     return "\n".join(lines) + "\n"

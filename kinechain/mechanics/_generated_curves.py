@@ -16,3 +16,8 @@ def passive(x):
 def tendon(x):
     """De Groote et al. (2016) tendon force–length curve at normalized length ``x``."""
     return 4.327167934027389e-16*numpy.exp(33.93669377311689*x) - 0.25
+
+
+def tendon_length(x):
+    """De Groote et al. (2016) tendon force–length curve inverted (normalized length at force ``x``)."""
+    return 0.02946663003430684*numpy.log(5.0*x + 1.25) + 0.995
