@@ -12,12 +12,14 @@ Force–length relations are the De Groote et al. (2016) curves of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from ..body.chain import Frames, cross
 from ..body.musculature import MuscleSet
 from ..body.topology import COORDINATES
+from . import _compiled
 from . import _generated_curves as curves
 
 
@@ -74,7 +76,30 @@ class PathGeometry:
 
 
 def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
-    """Lengths and moment arms of every muscle over a batch of postures (no loop over poses)."""
+    """Lengths and moment arms of every muscle over a batch of postures (no loop over poses);
+    by a compiled kernel where the ``fast`` extra is installed (:mod:`._compiled`)."""
+    if _compiled.ENABLED:
+        k, muscle, _, _ = muscles.crossings
+        length, moment, pts, grad, torque, force = _compiled.path_geometry(
+            frames.origins, frames.rotations, frames.joint_axes, *_kernel_tables(muscles), len(COORDINATES)
+        )
+        return PathGeometry(length, moment, pts, grad, (k, muscle), -torque, -force)
+    return _path_geometry(muscles, frames)
+
+
+@lru_cache(maxsize=8)
+def _kernel_tables(muscles: MuscleSet) -> tuple[np.ndarray, ...]:
+    """The muscle tables of the compiled path kernel: path points' bodies and positions, the number
+    of points of each path, each crossing's body, muscle and distal points, and the terms of the
+    moment-arm matrix."""
+    k, muscle, slot, mask = muscles.crossings
+    columns = [np.concatenate(parts) for parts in zip(*muscles.crossing_columns, strict=True)]
+    n_points = (muscles.point_body >= 0).sum(axis=1)
+    return (muscles.point_body, muscles.point_local, n_points, k, muscle, mask[muscle, slot], *columns)
+
+
+def _path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
+    """:func:`path_geometry` in numpy."""
     n = frames.origins.shape[0]
     m, p = muscles.point_body.shape
     body = muscles.point_body.ravel()
