@@ -133,14 +133,17 @@ def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> Holding:
         for j, coord in enumerate(joint_coordinates(body)):
             along = np.einsum("ni,ni->n", frames.joint_axes[:, b, :, j], axes[:, row])
             deficit[:, COORDINATES.index(coord)] += reserve[:, row] * along
-    length = sharing.geometry.length
-    tight = normalized_fiber_length(muscles, length, cond.tightness)
-    loose = normalized_fiber_length(muscles, length, typical)
-    extra = (
-        muscles.max_isometric_force
-        * (force_length_passive(tight) - force_length_passive(loose))
-        * pennation_cosine(muscles, loose)
-    )
+    # the extra pull of tight muscles, where some are tight
+    tight = np.flatnonzero(cond.tightness.any(axis=1))
+    if tight.size:
+        length = sharing.geometry.length[tight]
+        short = normalized_fiber_length(muscles, length, cond.tightness[tight])
+        loose = normalized_fiber_length(muscles, length, typical[tight])
+        extra = (
+            muscles.max_isometric_force
+            * (force_length_passive(short) - force_length_passive(loose))
+            * pennation_cosine(muscles, loose)
+        )
+        deficit[tight] -= np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm[tight])
     effort = np.sum(sharing.activation**2, axis=1) + np.sum((sharing.reserve / RESERVE_SCALE) ** 2, axis=1)
-    deficit -= np.einsum("nm,nmi->ni", extra, sharing.geometry.moment_arm)
     return Holding(deficit, effort, sharing.converged, sharing)
