@@ -38,7 +38,7 @@ import numpy as np
 
 from .._data import read_toml
 from ..body.anthropometry import GRAVITY
-from ..body.chain import Frames, body_frames
+from ..body.chain import Frames, body_frames, cross
 from ..body.topology import BODIES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE, TRANSLATIONS, joint_coordinates
 from .external import DISC_FRAME, EQUILIBRIUM, centre_of_mass, equilibrium_axes, external_loads
 
@@ -323,7 +323,7 @@ def level_axes(frames: Frames, level: str) -> np.ndarray:
     below = "sacrum" if i == 0 else LUMBAR_VERTEBRAE[i - 1]
     z = frames.axis(below, 2)
     y = frames.axis(LUMBAR_VERTEBRAE[i], 1)
-    x = np.cross(y, z)
+    x = cross(y, z)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     return np.stack([z, x, y], axis=2)
 
