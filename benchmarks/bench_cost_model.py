@@ -203,7 +203,7 @@ def main() -> None:
     times = stage_times(pstats.Stats(profile))
     steps = counts.elements["kkt"] / n
     iterations, to_daqp = sharing_iterations(counts.sharing_problems)
-    calls = len(counts.sharing_problems)
+    problems = sum(a.shape[0] for a, _ in counts.sharing_problems) / n
     floor = floors(
         model,
         n,
@@ -211,11 +211,11 @@ def main() -> None:
         steps,
         counts.elements["frames"] / n,
         counts.elements["paths"] / n,
-        calls * iterations,
+        problems * iterations,
     )
     total = times.pop("total")
     print(f"simulate, {n:,} paired single-stance cases: {n / total:,.0f} evaluations/s under cProfile")
-    print(f"force sharing: {calls} problems per evaluation, {to_daqp:.0%} of them finished by daqp\n")
+    print(f"force sharing: {problems:.2f} problems per evaluation, {to_daqp:.0%} of them finished by daqp\n")
     print("| stage | arithmetic per evaluation | floor kernel | floor (µs) | measured (µs) | measured / floor |")
     print("|---|---|---|---:|---:|---:|")
     for stage, seconds in times.items():

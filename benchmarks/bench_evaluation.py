@@ -26,6 +26,7 @@ from _timing import REPEAT, best
 from bench_cost_model import paired_single_stance
 
 import kinechain as kc
+from kinechain.mechanics import _compiled
 from kinechain.posture.solver import CHUNK
 from kinechain.study.simulate import result_bytes
 
@@ -99,9 +100,11 @@ def main() -> None:
     sizes = (250, 1_000, 4_000) if args.quick else (1_000, 10_000, 100_000)
     memory_sizes = (CHUNK, 2 * CHUNK)
     print(f"timings: best of {REPEAT} up to 10,000 elements, one run above; chunk size {CHUNK:,}")
+    print(f"compiled kernels (the fast extra): {'on' if _compiled.ENABLED else 'off'}")
     rate = paired(model, n_paired)
     print(f"simulate, {n_paired:,} paired single-stance cases (valgus, femoral rotation, 3 strengths): {rate:,.0f} /s")
-    cores = os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    parallel = rate
     if cores > 1:
         parallel = paired(model, n_paired, n_jobs=-1)
         print(f"  the same with n_jobs=-1 ({cores} processes): {parallel:,.0f} /s ({parallel / rate:.2f}x)")
@@ -117,11 +120,12 @@ def main() -> None:
         peak = peak_memory(model, n)
         print(f"peak traced memory, {n:,} cases: {peak:,.0f} MiB (the result itself {result:,.0f} MiB)")
     print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
-    opensim(args.rajagopal, rate)
+    opensim(args.rajagopal, rate, parallel)
 
 
-def opensim(path: str | None, rate: float) -> None:
-    """The per-pose OpenSim pipeline on 150 poses, and its ratio to ``simulate``'s ``rate``."""
+def opensim(path: str | None, rate: float, parallel: float) -> None:
+    """The per-pose OpenSim pipeline on 150 poses, and its ratio to ``simulate``'s rates in this
+    process and with ``n_jobs=-1``."""
     try:
         import opensim  # noqa: F401
     except ImportError:
@@ -135,7 +139,8 @@ def opensim(path: str | None, rate: float) -> None:
     poses, osim_rate = per_pose_rate(path, 150)
     print(
         f"OpenSim per-pose pipeline, {poses} poses: {osim_rate:,.1f} /s; "
-        f"simulate {rate / osim_rate:,.1f}x its rate (paired single stance above)"
+        f"simulate {rate / osim_rate:,.1f}x its rate in one process, {parallel / osim_rate:,.1f}x with n_jobs=-1 "
+        "(paired single stance above)"
     )
 
 
