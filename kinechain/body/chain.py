@@ -47,6 +47,13 @@ def _placement() -> np.ndarray:
 PLACE = _placement()
 #: ``CARRIED[b]``: :data:`PLACE` restricted to the joints that move body ``b``.
 CARRIED = np.repeat(MOVED_BY, 3, axis=1)[:, :, None] * PLACE[None]
+#: Body whose joint each joint axis (the rows of :data:`PLACE`) belongs to.
+AXIS_BODY = np.repeat(np.arange(len(BODIES)), 3)
+#: ``TURNS[α, β]``: whether joint axis ``α`` turns axis ``β`` (and what ``β`` carries), or is ``β``:
+#: ``α``'s joint moves ``β``'s body and comes first along the chain — an ancestor's joint, or the
+#: same joint earlier in its intrinsic Z–X–Y sequence (:mod:`kinechain.body.symbolic`), which
+#: is the order of the axes within a joint.
+TURNS = MOVED_BY[AXIS_BODY][:, AXIS_BODY].T & (np.arange(AXIS_BODY.size)[:, None] <= np.arange(AXIS_BODY.size))
 
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -163,6 +170,55 @@ class Frames:
     def angular_jacobian(self, body: str) -> np.ndarray:
         """Jacobian (n, 3, n_coordinates) of ``body``'s angular velocity (ground components)."""
         return self._axes_by_column @ CARRIED[self.index(body)]
+
+    def weighted_point_curvature(
+        self, bodies: np.ndarray, points: np.ndarray, weights: np.ndarray, lam: np.ndarray
+    ) -> np.ndarray:
+        """Second derivative (n, n_coordinates, n_coordinates) of ``λ · Σⱼ wⱼ xⱼ`` (points as in
+        :meth:`weighted_point_jacobian`, ``lam`` (n, 3)).
+
+        A turn ``q_α`` about axis ``a_α`` moves a point by ``a_α × (x − o_α)``; for two joint axes
+        along the chain, ``α`` coming first (or ``α = β``), ``∂²x/∂q_α∂q_β = a_α × (a_β × (x − o_β))``.
+        Summed over the points per joint as in :meth:`weighted_point_jacobian` (``o_β`` the
+        centre of ``β``'s joint); the translations enter linearly.
+        """
+        carried = MOVED_BY[np.asarray(bodies)].astype(float)  # (m, n_bodies)
+        moment = ((weights[:, :, None] * points).transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # (n, K, 3)
+        arm = moment - (weights @ carried)[..., None] * self.origins
+        return self._second_order(np.repeat(arm, 3, axis=1), lam)
+
+    def direction_curvature(self, body: str, direction: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """Second derivative (n, n_coordinates, n_coordinates) of ``λ · d`` for a direction ``d``
+        (n, 3) fixed in ``body`` (``lam`` (n, 3)): as a point's, with ``d`` for ``x − o``."""
+        carried = MOVED_BY[self.index(body)][AXIS_BODY]
+        return self._second_order(carried[None, :, None] * direction[:, None, :], lam)
+
+    def angular_curvature(self, body: str, nu: np.ndarray) -> np.ndarray:
+        """Derivative (n, n_coordinates, n_coordinates) of ``ν · ω_c`` (``ν`` (n, 3) held fixed)
+        with respect to ``q_d`` (entry ``[c, d]``; not symmetric), ``ω_c`` the column ``c`` of
+        :meth:`angular_jacobian`: an axis ``a_α`` turns with every axis ``β`` before it along the
+        chain, ``∂a_α/∂q_β = a_β × a_α``."""
+        u = self._axes
+        turned = cross(u, nu[:, None, :]) @ u.transpose(0, 2, 1)  # [α, β]: (a_α × ν)·a_β = ν·(a_β × a_α)
+        mask = TURNS.T & ~np.eye(AXIS_BODY.size, dtype=bool) & MOVED_BY[self.index(body)][AXIS_BODY][:, None]
+        return PLACE.T @ (turned * mask) @ PLACE
+
+    @cached_property
+    def _axes(self) -> np.ndarray:
+        """Joint axes (n, 3 · n_bodies, 3) in the layout of :data:`PLACE`'s rows."""
+        return self._axes_by_column.transpose(0, 2, 1)
+
+    def _second_order(self, arm: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """``Σ λ·a_α × (a_β × arm_β)`` over the pairs of :data:`TURNS`, symmetric, on the coordinates.
+
+        ``arm`` (n, 3 · n_bodies, 3): what each joint axis turns (zero for an axis that does not).
+        """
+        u = self._axes
+        pairs = (cross(lam[:, None, :], u) @ cross(u, arm).transpose(0, 2, 1)) * TURNS  # (λ × a_α)·(a_β × arm_β)
+        both = pairs + pairs.transpose(0, 2, 1)
+        idx = np.arange(AXIS_BODY.size)
+        both[:, idx, idx] = pairs[:, idx, idx]
+        return PLACE.T @ both @ PLACE
 
 
 def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
