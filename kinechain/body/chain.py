@@ -171,54 +171,89 @@ class Frames:
         """Jacobian (n, 3, n_coordinates) of ``body``'s angular velocity (ground components)."""
         return self._axes_by_column @ CARRIED[self.index(body)]
 
-    def weighted_point_curvature(
-        self, bodies: np.ndarray, points: np.ndarray, weights: np.ndarray, lam: np.ndarray
-    ) -> np.ndarray:
-        """Second derivative (n, n_coordinates, n_coordinates) of ``λ · Σⱼ wⱼ xⱼ`` (points as in
-        :meth:`weighted_point_jacobian`, ``lam`` (n, 3)).
 
-        A turn ``q_α`` about axis ``a_α`` moves a point by ``a_α × (x − o_α)``; for two joint axes
-        along the chain, ``α`` coming first (or ``α = β``), ``∂²x/∂q_α∂q_β = a_α × (a_β × (x − o_β))``.
-        Summed over the points per joint as in :meth:`weighted_point_jacobian` (``o_β`` the
-        centre of ``β``'s joint); the translations enter linearly.
-        """
+class SecondOrder:
+    """Second derivatives of points, directions and angular velocities along the chain, gathered
+    as factors and summed in one product (:meth:`matrix`).
+
+    A turn ``q_α`` about axis ``a_α`` moves a point by ``a_α × (x − o_α)``; for two joint axes
+    along the chain, ``α`` coming first (:data:`TURNS`, ``α = β`` included),
+    ``∂²x/∂q_α∂q_β = a_α × (a_β × (x − o_β))``; a direction the same with ``d`` for ``x − o``;
+    a joint axis turns with every axis before it, ``∂a_α/∂q_β = a_β × a_α``. The translations
+    enter linearly.
+
+    Parameters
+    ----------
+    frames : Frames
+    """
+
+    def __init__(self, frames: Frames) -> None:
+        self.frames = frames
+        self._u = frames._axes_by_column.transpose(0, 2, 1)[:, _ACTIVE]  # (n, V, 3)
+        self._left, self._right = [], []
+        self._turned = np.zeros_like(self._u)
+        self._outer = [], []
+
+    def points(self, bodies: np.ndarray, points: np.ndarray, weights: np.ndarray, lam: np.ndarray) -> None:
+        """Add the second derivative of ``λ · Σⱼ wⱼ xⱼ`` (``lam`` (n, 3)) for ground points
+        ``xⱼ`` (n, m, 3) fixed in ``bodies[j]`` with weights (n, m), summed per joint as in
+        :meth:`Frames.weighted_point_jacobian`."""
         carried = MOVED_BY[np.asarray(bodies)].astype(float)  # (m, n_bodies)
         moment = ((weights[:, :, None] * points).transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # (n, K, 3)
-        arm = moment - (weights @ carried)[..., None] * self.origins
-        return self._second_order(np.repeat(arm, 3, axis=1), lam)
+        arm = moment - (weights @ carried)[..., None] * self.frames.origins
+        self._pair(lam, arm[:, AXIS_BODY[_ACTIVE]])
 
-    def direction_curvature(self, body: str, direction: np.ndarray, lam: np.ndarray) -> np.ndarray:
-        """Second derivative (n, n_coordinates, n_coordinates) of ``λ · d`` for a direction ``d``
-        (n, 3) fixed in ``body`` (``lam`` (n, 3)): as a point's, with ``d`` for ``x − o``."""
-        carried = MOVED_BY[self.index(body)][AXIS_BODY]
-        return self._second_order(carried[None, :, None] * direction[:, None, :], lam)
+    def direction(self, body: str, direction: np.ndarray, lam: np.ndarray) -> None:
+        """Add the second derivative of ``λ · d`` (``lam`` (n, 3)), ``d`` (n, 3) fixed in ``body``."""
+        carried = MOVED_BY[self.frames.index(body)][AXIS_BODY[_ACTIVE]]
+        self._pair(lam, carried[None, :, None] * direction[:, None, :])
 
-    def angular_curvature(self, body: str, nu: np.ndarray) -> np.ndarray:
-        """Derivative (n, n_coordinates, n_coordinates) of ``ν · ω_c`` (``ν`` (n, 3) held fixed)
-        with respect to ``q_d`` (entry ``[c, d]``; not symmetric), ``ω_c`` the column ``c`` of
-        :meth:`angular_jacobian`: an axis ``a_α`` turns with every axis ``β`` before it along the
-        chain, ``∂a_α/∂q_β = a_β × a_α``."""
-        u = self._axes
-        turned = cross(u, nu[:, None, :]) @ u.transpose(0, 2, 1)  # [α, β]: (a_α × ν)·a_β = ν·(a_β × a_α)
-        mask = TURNS.T & ~np.eye(AXIS_BODY.size, dtype=bool) & MOVED_BY[self.index(body)][AXIS_BODY][:, None]
-        return PLACE.T @ (turned * mask) @ PLACE
+    def angular(self, body: str, nu: np.ndarray) -> None:
+        """Add the derivative of ``ν · ω_c`` (``ν`` (n, 3) held fixed) with respect to ``q_d``
+        (entry ``[c, d]``), ``ω_c`` the column ``c`` of :meth:`Frames.angular_jacobian`."""
+        carried = MOVED_BY[self.frames.index(body)][AXIS_BODY[_ACTIVE]]
+        self._turned += carried[None, :, None] * cross(self._u, nu[:, None, :])
 
-    @cached_property
-    def _axes(self) -> np.ndarray:
-        """Joint axes (n, 3 · n_bodies, 3) in the layout of :data:`PLACE`'s rows."""
-        return self._axes_by_column.transpose(0, 2, 1)
+    def product(self, left: np.ndarray, right: np.ndarray) -> None:
+        """Add ``left @ right`` ((n, n_coordinates, k) and (n, k, n_coordinates))."""
+        self._outer[0].append(left)
+        self._outer[1].append(right)
 
-    def _second_order(self, arm: np.ndarray, lam: np.ndarray) -> np.ndarray:
-        """``Σ λ·a_α × (a_β × arm_β)`` over the pairs of :data:`TURNS`, symmetric, on the coordinates.
+    def _pair(self, lam: np.ndarray, arm: np.ndarray) -> None:
+        # (λ × a_α) · (a_β × arm_β) over the pairs of TURNS
+        self._left.append(cross(lam[:, None, :], self._u))
+        self._right.append(cross(self._u, arm))
 
-        ``arm`` (n, 3 · n_bodies, 3): what each joint axis turns (zero for an axis that does not).
+    def matrix(self) -> np.ndarray:
+        """The symmetric part (n, n_coordinates, n_coordinates) of the sum of everything added.
+
+        The entry ``[c, d]`` of what is added is the derivative along ``q_d`` of a gradient's
+        ``c``; of a second derivative, the symmetric part is all.
         """
-        u = self._axes
-        pairs = (cross(lam[:, None, :], u) @ cross(u, arm).transpose(0, 2, 1)) * TURNS  # (λ × a_α)·(a_β × arm_β)
-        both = pairs + pairs.transpose(0, 2, 1)
-        idx = np.arange(AXIS_BODY.size)
-        both[:, idx, idx] = pairs[:, idx, idx]
-        return PLACE.T @ both @ PLACE
+        u = self._u
+        # pairs [α, β] = (λ × a_α)·(a_β × arm_β) and, with half the weight, the turning
+        # [β, α] = ν·(a_β × a_α) = (a_α × ν)·a_β transposed, both for α before β
+        left = np.concatenate([*self._left, 0.5 * u], axis=2)
+        right = np.concatenate([*self._right, self._turned], axis=2)
+        pairs = (left @ right.transpose(0, 2, 1)) * _STRICT
+        pairs += pairs.transpose(0, 2, 1)
+        diagonal = np.arange(_ACTIVE.size)
+        pairs[:, diagonal, diagonal] = np.einsum("nak,nak->na", left[..., :-3], right[..., :-3])
+        n, v = pairs.shape[:2]
+        q = _PLACE_ACTIVE.shape[1]
+        mapped = (pairs.reshape(n * v, v) @ _PLACE_ACTIVE).reshape(n, v, q).transpose(0, 2, 1)
+        out = (mapped.reshape(n * q, v) @ _PLACE_ACTIVE).reshape(n, q, q)
+        if self._outer[0]:
+            outer = np.concatenate(self._outer[0], axis=2) @ np.concatenate(self._outer[1], axis=1)
+            out += 0.5 * (outer + outer.transpose(0, 2, 1))
+        return out
+
+
+#: Joint axes that exist (rows of :data:`PLACE` mapped onto a coordinate).
+_ACTIVE = np.flatnonzero(PLACE.any(axis=1))
+_PLACE_ACTIVE = np.ascontiguousarray(PLACE[_ACTIVE])
+#: :data:`TURNS` between distinct existing axes.
+_STRICT = (TURNS[np.ix_(_ACTIVE, _ACTIVE)] & ~np.eye(_ACTIVE.size, dtype=bool)).astype(float)
 
 
 def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from ..body.chain import Frames, body_frames, cross
+from ..body.chain import Frames, SecondOrder, body_frames, cross
 from ..body.rotations import JOINT_SIGNS, relative_matrix, rotation_vector, zxy_angles
 from ..body.topology import BODIES, COORDINATES, THORAX
 from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angle, clinical_jacobian
@@ -249,20 +249,20 @@ def _log_jacobian_inv_derivative(e: np.ndarray) -> np.ndarray:
     )
 
 
-def _orientation_curvature(frames: Frames, body: str, target: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """Second derivative (n, n_q, n_q) of ``λ · e``, ``e`` of :func:`_orientation_constraint` (``lam`` (n, 3)).
+def _orientation_curvature(second: SecondOrder, body: str, target: np.ndarray, lam: np.ndarray) -> None:
+    """Add to ``second`` the second derivative of ``λ · e``, ``e`` of :func:`_orientation_constraint` (``lam`` (n, 3)).
 
     ``∂e/∂q_c = J⁻¹(e) Tᵀ ω_c``: its derivative is that of ``J⁻¹`` along ``∂e/∂q_d``, and the
-    turning of ``ω_c`` (:meth:`Frames.angular_curvature`) seen through ``ν = T J⁻ᵀ λ``.
+    turning of ``ω_c`` (:meth:`SecondOrder.angular`) seen through ``ν = T J⁻ᵀ λ``.
     """
+    frames = second.frames
     r = frames.rotations[:, frames.index(body)]
     e = rotation_vector(relative_matrix(target, r))
-    turn = np.einsum("nji,njc->nic", target, frames.angular_jacobian(body))  # Tᵀ ω (n, 3, n_q)
+    turn = target.transpose(0, 2, 1) @ frames.angular_jacobian(body)  # Tᵀ ω (n, 3, n_q)
     inv = _log_jacobian_inv(e)
     weighted = np.einsum("nj,nijk->nik", lam, _log_jacobian_inv_derivative(e))  # [i, k]: λ · ∂J⁻¹/∂eᵢ [:, k]
-    along = np.einsum("nid,nik,nkc->ncd", inv @ turn, weighted, turn)
-    nu = np.einsum("nij,nkj,nk->ni", target, inv, lam)
-    return along + frames.angular_curvature(body, nu)
+    second.angular(body, (target @ (inv.transpose(0, 2, 1) @ lam[..., None]))[..., 0])
+    second.product(turn.transpose(0, 2, 1), weighted.transpose(0, 2, 1) @ (inv @ turn))
 
 
 def _orientation_constraint(frames: Frames, body: str, target: np.ndarray):
@@ -286,13 +286,14 @@ def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.nd
     return com, jac
 
 
-def _clinical_curvature(frames: Frames, name: str, lam: np.ndarray) -> np.ndarray:
-    """Second derivative (n, n_q, n_q) of ``λ`` (n,) times a joint-coordinate-system clinical angle.
+def _clinical_curvature(second: SecondOrder, name: str, lam: np.ndarray) -> None:
+    """Add to ``second`` the second derivative of ``λ`` (n,) times a joint-coordinate-system clinical angle.
 
     The angle's rate is ``r(α, β) · Ω``, ``Ω = R_pᵀ (ω_child − ω_parent)`` (:func:`clinical_jacobian`):
     its derivative takes in the Z and X angles' rates through ``r``, the parent's turning of
-    ``R_pᵀ`` and the turning of the joint axes (:meth:`Frames.angular_curvature`).
+    ``R_pᵀ`` and the turning of the joint axes (:meth:`SecondOrder.angular`).
     """
+    frames = second.frames
     child, parent, joint, k, sign = CLINICAL_ANGLES[name]
     side = child[-1] if child[-2:] in ("_r", "_l") else ""
     lam = lam * sign * JOINT_SIGNS[(joint, side)][k]
@@ -305,7 +306,7 @@ def _clinical_curvature(frames: Frames, name: str, lam: np.ndarray) -> np.ndarra
         omega = omega - parent_omega
     else:
         rp = np.broadcast_to(np.eye(3), (n, 3, 3))
-    local = np.einsum("nji,njc->nic", rp, omega)  # Ω (n, 3, n_q)
+    local = rp.transpose(0, 2, 1) @ omega  # Ω (n, 3, n_q)
     alpha, beta = zxy_angles(relative_matrix(rp, rc))[:, :2].T
     ca, sa, cb, tb = np.cos(alpha), np.sin(alpha), np.cos(beta), np.tan(beta)
     zero, one = np.zeros(n), np.ones(n)
@@ -315,37 +316,35 @@ def _clinical_curvature(frames: Frames, name: str, lam: np.ndarray) -> np.ndarra
         1: ((ca, sa, zero), (-sa, ca, zero), (zero, zero, zero)),
         2: ((-sa / cb, ca / cb, zero), (-ca / cb, -sa / cb, zero), (-sa * tb / cb, ca * tb / cb, zero)),
     }
-    rate, d_alpha, d_beta = (np.stack(v, axis=1) for v in rows[k])
-    angle_rates = (
-        np.einsum("ni,nic->nc", np.stack(rows[0][0], axis=1), local),
-        np.einsum("ni,nic->nc", np.stack(rows[1][0], axis=1), local),
-    )
-    out = np.einsum("ni,nic,nd->ncd", lam[:, None] * d_alpha, local, angle_rates[0])
-    out += np.einsum("ni,nic,nd->ncd", lam[:, None] * d_beta, local, angle_rates[1])
-    nu = lam[:, None] * np.einsum("nij,nj->ni", rp, rate)  # ground components
-    out += frames.angular_curvature(child, nu)
+    rate, d_alpha, d_beta = (np.stack(v, axis=1)[:, None, :] for v in rows[k])
+    z_rate, x_rate = (np.stack(rows[j][0], axis=1)[:, None, :] @ local for j in (0, 1))  # (n, 1, n_q)
+    second.product(((lam[:, None, None] * d_alpha) @ local).transpose(0, 2, 1), z_rate)
+    second.product(((lam[:, None, None] * d_beta) @ local).transpose(0, 2, 1), x_rate)
+    nu = lam[:, None] * (rp @ rate.transpose(0, 2, 1))[..., 0]  # ground components
+    second.angular(child, nu)
     if parent != "ground":
         # d(R_pᵀ v) = −R_pᵀ (ω_p × v): the entry [c, d] is −ν · (ω_p,d × Ω_c) with Ω_c in ground
-        out -= frames.angular_curvature(parent, nu)
-        out -= cross(omega.transpose(0, 2, 1), nu[:, None, :]) @ parent_omega
-    return out
+        second.angular(parent, -nu)
+        second.product(-cross(omega.transpose(0, 2, 1), nu[:, None, :]), parent_omega)
 
 
-def _centre_of_mass_curvature(cond: Conditions, frames: Frames, lam: np.ndarray) -> np.ndarray:
-    """Second derivative (n, n_q, n_q) of ``λ`` (n, 3) times the whole-body centre of mass.
+def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, lam: np.ndarray) -> None:
+    """Add to ``second`` the second derivative of ``λ`` (n, 3) times the whole-body centre of mass.
 
     The segments' weights are points fixed in their bodies; the hand load (:func:`hand_load_jacobian`)
     moves with the L5/S1 disc centre and turns with the thorax's heading ``h = P a / |P a|``, whose
     curvature along ``λ`` is ``−(λhᵀ + hλᵀ + (λ·h)(I − 3hhᵀ)) / |P a|²`` on ``P da`` and
     ``(I − hhᵀ) λ / |P a|`` on ``P d²a``.
     """
+    frames = second.frames
+    frames = second.frames
     loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
     weights = -loads.force[..., 1]
     share = weights / weights.sum(axis=1)[:, None]
     l5 = BODIES.index("L5")
     bodies = np.append(loads.body[:-1], l5)
     points = np.concatenate([loads.point[:, :-1], frames.origins[:, l5, None]], axis=1)
-    out = frames.weighted_point_curvature(bodies, points, share, lam)
+    second.points(bodies, points, share, lam)
     hand = share[:, -1] * np.broadcast_to(cond.load_distance, share.shape[:1])  # (n,) m
     a = frames.axis(THORAX, 0)
     flat = a * _FLOOR
@@ -354,11 +353,11 @@ def _centre_of_mass_curvature(cond: Conditions, frames: Frames, lam: np.ndarray)
     lam_h = hand[:, None] * lam
     along = np.einsum("ni,ni->n", lam_h, h)
     tangent = (lam_h - along[:, None] * h) / norm[:, None]
-    out += frames.direction_curvature(THORAX, a, tangent * _FLOOR)
+    second.direction(THORAX, a, tangent * _FLOOR)
     da = cross(frames.angular_jacobian(THORAX).transpose(0, 2, 1), a[:, None, :]) * _FLOOR  # P (ω_c × a) (n, n_q, 3)
     outer = lam_h[:, :, None] * h[:, None, :]
     bend = -(outer + outer.transpose(0, 2, 1) + along[:, None, None] * (np.eye(3) - 3 * h[:, :, None] * h[:, None, :]))
-    return out + da @ (bend / norm[:, None, None] ** 2) @ da.transpose(0, 2, 1)
+    second.product(da, (bend / norm[:, None, None] ** 2) @ da.transpose(0, 2, 1))
 
 
 def _foot_terms(problem: Problem, frames: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:
@@ -372,42 +371,38 @@ def _foot_terms(problem: Problem, frames: Frames, side: str) -> tuple[np.ndarray
 def curvature(problem: Problem, frames: Frames, lam: np.ndarray) -> np.ndarray:
     """Curvature (n, n_q, n_q) of the constraints weighted by ``lam`` and of the midtarsal springs.
 
-    ``Σᵢ λᵢ ∇²cᵢ`` over the rows of :func:`constraints` (same order) that are not linear, plus the
-    springs' ``k·roll·∇²roll`` (the part of their Hessian :func:`foot_energy` leaves out). Left
-    out: the turning of the hand load's heading in the centre of mass and the knee frontal-plane
-    projection angle (held by the Newton iteration at a linear rate where they apply).
+    ``Σᵢ λᵢ ∇²cᵢ`` over the rows of :func:`constraints` (same order), plus the springs'
+    ``k·roll·∇²roll`` (the part of their Hessian :func:`foot_energy` leaves out). The held joint
+    limits are linear; a prescribed knee frontal-plane projection angle's curvature is left out
+    (the Newton iteration then holds it at a linear rate).
     """
     cond = problem.cond
     model = cond.model
     n = lam.shape[0]
-    out = np.zeros((n, len(COORDINATES), len(COORDINATES)))
+    second = SecondOrder(frames)
     row = 0
     for side in cond.task.stance:
         body = f"calcn_{side}"
         mid = frames.point(body, model.landmarks[f"midtarsal_centre_{side}"][1])
-        out += frames.weighted_point_curvature(
-            np.array([frames.index(body)]), mid[:, None], np.ones((n, 1)), lam[:, row : row + 3]
-        )
+        second.points(np.array([frames.index(body)]), mid[:, None], np.ones((n, 1)), lam[:, row : row + 3])
         basis, spring = _foot_terms(problem, frames, side)
-        out += _orientation_curvature(frames, body, problem.feet[side][1], lam[:, row + 3 : row + 5] @ basis + spring)
+        _orientation_curvature(second, body, problem.feet[side][1], lam[:, row + 3 : row + 5] @ basis + spring)
         row += 5
-    out += frames.direction_curvature(
-        THORAX, frames.axis(THORAX, 0), np.einsum("nk,nki->ni", lam[:, row : row + 2], problem.gaze)
-    )
+    gaze = (lam[:, None, row : row + 2] @ problem.gaze)[:, 0]
+    second.direction(THORAX, frames.axis(THORAX, 0), gaze)
     row += 2
     if cond.task.bends:
-        out += frames.direction_curvature(THORAX, frames.axis(THORAX, 2), lam[:, row, None] * _UP)
-        ratio = cond.lumbopelvic_ratio
-        out += _clinical_curvature(frames, "lumbar_flexion", lam[:, row + 1])
-        out += _clinical_curvature(frames, PELVIS_TILT, -ratio * lam[:, row + 1])
+        second.direction(THORAX, frames.axis(THORAX, 2), lam[:, row, None] * _UP)
+        _clinical_curvature(second, "lumbar_flexion", lam[:, row + 1])
+        _clinical_curvature(second, PELVIS_TILT, -cond.lumbopelvic_ratio * lam[:, row + 1])
         row += 2
-    out += _centre_of_mass_curvature(cond, frames, np.stack([lam[:, row], np.zeros(n), lam[:, row + 1]], axis=1))
+    _centre_of_mass_curvature(cond, second, np.stack([lam[:, row], np.zeros(n), lam[:, row + 1]], axis=1))
     row += 2
     for name in problem.targets:
         if name in CLINICAL_ANGLES:
-            out += _clinical_curvature(frames, name, lam[:, row])
+            _clinical_curvature(second, name, lam[:, row])
         row += 1
-    return 0.5 * (out + out.transpose(0, 2, 1))
+    return second.matrix()
 
 
 def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, Frames]:
