@@ -190,7 +190,7 @@ class SecondOrder:
     def __init__(self, frames: Frames) -> None:
         self.frames = frames
         self._u = frames._axes_by_column.transpose(0, 2, 1)[:, _ACTIVE]  # (n, V, 3)
-        self._left, self._right = [], []
+        self._pairs = np.zeros_like(self._u)  # Σ (a_β × arm_β) × λ over what is added
         self._turned = np.zeros_like(self._u)
         self._outer = [], []
 
@@ -220,9 +220,8 @@ class SecondOrder:
         self._outer[1].append(right)
 
     def _pair(self, lam: np.ndarray, arm: np.ndarray) -> None:
-        # (λ × a_α) · (a_β × arm_β) over the pairs of TURNS
-        self._left.append(cross(lam[:, None, :], self._u))
-        self._right.append(cross(self._u, arm))
+        # (λ × a_α) · (a_β × arm_β) = a_α · ((a_β × arm_β) × λ) over the pairs of TURNS
+        self._pairs += cross(cross(self._u, arm), lam[:, None, :])
 
     def matrix(self) -> np.ndarray:
         """The symmetric part (n, n_coordinates, n_coordinates) of the sum of everything added.
@@ -231,29 +230,59 @@ class SecondOrder:
         ``c``; of a second derivative, the symmetric part is all.
         """
         u = self._u
-        # pairs [α, β] = (λ × a_α)·(a_β × arm_β) and, with half the weight, the turning
-        # [β, α] = ν·(a_β × a_α) = (a_α × ν)·a_β transposed, both for α before β
-        left = np.concatenate([*self._left, 0.5 * u], axis=2)
-        right = np.concatenate([*self._right, self._turned], axis=2)
-        pairs = (left @ right.transpose(0, 2, 1)) * _STRICT
-        pairs += pairs.transpose(0, 2, 1)
-        diagonal = np.arange(_ACTIVE.size)
-        pairs[:, diagonal, diagonal] = np.einsum("nak,nak->na", left[..., :-3], right[..., :-3])
-        n, v = pairs.shape[:2]
-        q = _PLACE_ACTIVE.shape[1]
-        mapped = (pairs.reshape(n * v, v) @ _PLACE_ACTIVE).reshape(n, v, q).transpose(0, 2, 1)
-        out = (mapped.reshape(n * q, v) @ _PLACE_ACTIVE).reshape(n, q, q)
+        # pairs [α, β] = a_α · ((a_β × arm_β) × λ) and, with half the weight, the turning
+        # [β, α] = ν·(a_β × a_α) = (a_α × ν)·a_β transposed, both for α before β; summed over
+        # the axes of each coordinate where the order is the same for all of them
+        right = self._pairs + 0.5 * self._turned
+        along = np.einsum("nai,nai->na", u, self._pairs)  # α = β
+        lc, rc = (a.transpose(0, 2, 1) @ _PLACE_ACTIVE for a in (u, right))  # (n, 3, n_q)
+        out = (lc.transpose(0, 2, 1) @ rc) * _COORDINATE_ORDER
+        out += out.transpose(0, 2, 1)
+        diagonal = np.arange(out.shape[1])
+        out[:, diagonal, diagonal] += (along @ _PLACE_ACTIVE) * _SINGLE
+        # coordinates driving several joints (the lumbar levels): their block axis by axis
+        block = (u[:, _SHARED] @ right[:, _SHARED].transpose(0, 2, 1)) * _SHARED_ORDER
+        block += block.transpose(0, 2, 1)
+        shared = np.arange(_SHARED.size)
+        block[:, shared, shared] += along[:, _SHARED]
+        out[:, _SHARED_COORDINATES[:, None], _SHARED_COORDINATES] += _SHARED_PLACE.T @ block @ _SHARED_PLACE
         if self._outer[0]:
             outer = np.concatenate(self._outer[0], axis=2) @ np.concatenate(self._outer[1], axis=1)
             out += 0.5 * (outer + outer.transpose(0, 2, 1))
         return out
 
 
-#: Joint axes that exist (rows of :data:`PLACE` mapped onto a coordinate).
-_ACTIVE = np.flatnonzero(PLACE.any(axis=1))
-_PLACE_ACTIVE = np.ascontiguousarray(PLACE[_ACTIVE])
-#: :data:`TURNS` between distinct existing axes.
-_STRICT = (TURNS[np.ix_(_ACTIVE, _ACTIVE)] & ~np.eye(_ACTIVE.size, dtype=bool)).astype(float)
+def _orders():
+    """Which coordinates come before which along the chain, for :meth:`SecondOrder.matrix`."""
+    active = np.flatnonzero(PLACE.any(axis=1))
+    place = PLACE[active]
+    strict = TURNS[np.ix_(active, active)] & ~np.eye(active.size, dtype=bool)
+    count = place.sum(axis=0)
+    single = count == 1
+    shared = count > 1
+    # coordinate c before d: every axis of c before every axis of d (pairs of shared ones aside)
+    order = ((place.T @ strict @ place) == np.outer(count, count)) & (count > 0)[:, None] & (count > 0)
+    order &= ~np.outer(shared, shared)
+    shared_axes = np.flatnonzero(place[:, shared].any(axis=1))
+    shared_coordinates = np.flatnonzero(shared)
+    return (
+        active,
+        np.ascontiguousarray(place),
+        order.astype(float),
+        single.astype(float),
+        shared_axes,
+        shared_coordinates,
+        np.ascontiguousarray(place[np.ix_(shared_axes, shared_coordinates)]),
+        strict[np.ix_(shared_axes, shared_axes)].astype(float),
+    )
+
+
+#: Joint axes that exist (rows of :data:`PLACE` mapped onto a coordinate) and their placement;
+#: coordinate pairs in chain order; coordinates of one axis; the axes, coordinates, placement
+#: and order of the coordinates that drive several joints (the lumbar levels).
+(_ACTIVE, _PLACE_ACTIVE, _COORDINATE_ORDER, _SINGLE, _SHARED, _SHARED_COORDINATES, _SHARED_PLACE, _SHARED_ORDER) = (
+    _orders()
+)
 
 
 def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
