@@ -190,7 +190,8 @@ class SecondOrder:
     def __init__(self, frames: Frames) -> None:
         self.frames = frames
         self._u = frames._axes_by_column.transpose(0, 2, 1)[:, _ACTIVE]  # (n, V, 3)
-        self._pairs = np.zeros_like(self._u)  # Σ (a_β × arm_β) × λ over what is added
+        # Σ (a_β × arm_β) × λ over what is added: the pair [α, β] is (λ × a_α)·(a_β × arm_β) = a_α · that
+        self._pairs = np.zeros_like(self._u)
         self._turned = np.zeros_like(self._u)
         self._outer = [], []
 
@@ -200,13 +201,19 @@ class SecondOrder:
         :meth:`Frames.weighted_point_jacobian`."""
         carried = MOVED_BY[np.asarray(bodies)].astype(float)  # (m, n_bodies)
         moment = ((weights[:, :, None] * points).transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # (n, K, 3)
-        arm = moment - (weights @ carried)[..., None] * self.frames.origins
-        self._pair(lam, arm[:, AXIS_BODY[_ACTIVE]])
+        arm = (moment - (weights @ carried)[..., None] * self.frames.origins)[:, AXIS_BODY[_ACTIVE]]
+        # (a × arm) × λ = arm (a·λ) − a (arm·λ)
+        u = self._u
+        self._pairs += arm * (u @ lam[:, :, None]) - u * (arm @ lam[:, :, None])
 
     def direction(self, body: str, direction: np.ndarray, lam: np.ndarray) -> None:
         """Add the second derivative of ``λ · d`` (``lam`` (n, 3)), ``d`` (n, 3) fixed in ``body``."""
         carried = MOVED_BY[self.frames.index(body)][AXIS_BODY[_ACTIVE]]
-        self._pair(lam, carried[None, :, None] * direction[:, None, :])
+        # (a × d) × λ = (d λᵀ − (d·λ) I) a
+        turn = direction[:, :, None] * lam[:, None, :] - np.einsum("ni,ni->n", direction, lam)[:, None, None] * np.eye(
+            3
+        )
+        self._pairs += carried[None, :, None] * (self._u @ turn.transpose(0, 2, 1))
 
     def angular(self, body: str, nu: np.ndarray) -> None:
         """Add the derivative of ``ν · ω_c`` (``ν`` (n, 3) held fixed) with respect to ``q_d``
@@ -218,10 +225,6 @@ class SecondOrder:
         """Add ``left @ right`` ((n, n_coordinates, k) and (n, k, n_coordinates))."""
         self._outer[0].append(left)
         self._outer[1].append(right)
-
-    def _pair(self, lam: np.ndarray, arm: np.ndarray) -> None:
-        # (λ × a_α) · (a_β × arm_β) = a_α · ((a_β × arm_β) × λ) over the pairs of TURNS
-        self._pairs += cross(cross(self._u, arm), lam[:, None, :])
 
     def matrix(self) -> np.ndarray:
         """The symmetric part (n, n_coordinates, n_coordinates) of the sum of everything added.

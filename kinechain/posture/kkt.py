@@ -17,7 +17,6 @@ Jacobian row is zero and its multiplier is held at zero.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -37,7 +36,6 @@ TOLERANCE = 1e-9
 #: Newton steps smaller than this (rad, m) end the iterations of an element.
 STEP_TOLERANCE = 1e-9
 MAX_ITERATIONS = 100
-CURVED_STEP = float(os.environ.get("CURVED", "1e300"))
 #: Largest change of any coordinate in one Newton step (rad, m); longer steps are scaled down.
 MAX_STEP = 0.25
 #: Stiffness of the rearfoot's rotation on the forefoot about the midtarsal axis (N·m/rad),
@@ -348,6 +346,8 @@ def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, lam: np.nda
     points = np.concatenate([loads.point[:, :-1], frames.origins[:, l5, None]], axis=1)
     second.points(bodies, points, share, lam)
     hand = share[:, -1] * np.broadcast_to(cond.load_distance, share.shape[:1])  # (n,) m
+    if not hand.any():
+        return
     a = frames.axis(THORAX, 0)
     flat = a * _FLOOR
     norm = np.linalg.norm(flat, axis=1)
@@ -497,9 +497,9 @@ def foot_energy(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarra
     return k * np.einsum("nk,nkc->nc", roll, jac), k * np.einsum("nkc,nkd->ncd", jac, jac)
 
 
-def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.ndarray, lam=None, near=None):
-    """One Newton–KKT step at ``q``; in the elements ``near`` (n,) of bool, the Hessian holds the
-    Lagrangian's curvature weighted by the multipliers ``lam`` (n, m) of the previous iterate."""
+def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.ndarray, lam: np.ndarray | None = None):
+    """One Newton–KKT step at ``q``; given the multipliers ``lam`` (n, m) of the previous iterate,
+    the Hessian holds the Lagrangian's curvature weighted by them (:func:`curvature`)."""
     c, jac, frames = constraints(problem, q)
     foot_grad, foot_hess = foot_energy(problem, frames)
     passive_grad, passive_hess = passive_energy(problem.cond, q)
@@ -508,11 +508,10 @@ def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.nda
     hessian = problem.stiffness + foot_hess + passive_hess
     inactive = problem.inactive(c.shape[1])
     nq = q.shape[1]
-    if near is None or not near.any():
+    if lam is None:
         sol = kkt_solve(hessian, jac, rhs, inactive)[..., 0]
     else:
-        curved = np.zeros_like(hessian)
-        curved[near] = curvature(problem.take(near), frames.take(near), np.where(inactive, 0.0, lam)[near])
+        curved = curvature(problem, frames, np.where(inactive, 0.0, lam))
         sol = _curved_solve(hessian, curved, jac, rhs[..., 0], inactive)
     return sol[:, :nq], sol[:, nq:], c, jac, frames
 
@@ -563,20 +562,18 @@ def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.
     todo = np.arange(q.shape[0]) if todo is None else todo
     result = _Iterates(problem)
     lam_all = None
-    last = np.full(q.shape[0], np.inf)
     for _ in range(MAX_ITERATIONS):
         part = problem.take(todo)
         rows = None if lam_all is None else result.rows(part, lam_all.shape[1])
         lam_prev = None if lam_all is None else lam_all[todo[:, None], rows]
-        step, lam, c, jac, frames = _newton_step(part, q[todo], linear[todo], q0, lam_prev, last[todo] < CURVED_STEP)
+        step, lam, c, jac, frames = _newton_step(part, q[todo], linear[todo], q0, lam_prev)
         if lam_all is None:
             lam_all = np.zeros((q.shape[0], c.shape[1] - part.limited.size + problem.limited.size))
             rows = result.rows(part, lam_all.shape[1])
         lam_all[todo[:, None], rows] = lam
         # a long step (far from the solution, e.g. after a joint was stopped at a limit) is shortened
         step *= np.minimum(1.0, MAX_STEP / np.maximum(np.abs(step).max(axis=1), 1e-300))[:, None]
-        last[todo] = np.abs(step).max(axis=1)
-        done = (np.abs(c).max(axis=1) < tol) & (last[todo] < STEP_TOLERANCE)
+        done = (np.abs(c).max(axis=1) < tol) & (np.abs(step).max(axis=1) < STEP_TOLERANCE)
         result.keep(part, todo[done], lam[done], c[done], jac[done], frames.take(done))
         todo, step = todo[~done], step[~done]
         q[todo] += step
