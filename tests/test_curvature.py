@@ -16,6 +16,7 @@ TASKS = {
     "forward_bend": {"knee_valgus_r": 5.0, "femoral_ir_l": 2.0, "rearfoot_eversion_r": 3.0},
     "single_leg_squat_l": {"knee_valgus_l": 3.0, "rearfoot_eversion_l": 2.0},
     "lift": {"load_mass": 10.0, "rearfoot_eversion_r": 3.0},
+    "single_stance_l": {"knee_fppa_l": 6.0, "knee_fppa_r": -3.0},
 }
 
 
@@ -115,7 +116,7 @@ def _evaluations(monkeypatch) -> list:
     return steps
 
 
-@pytest.mark.parametrize("task", ["single_stance_r", "double_stance", "single_leg_squat_l", "lift"])
+@pytest.mark.parametrize("task", ["single_stance_r", "double_stance", "single_leg_squat_l", "lift", "single_stance_l"])
 def test_curvature_changes_the_path_not_the_solution(model, monkeypatch, task):
     """Without the constraints' curvature the iteration converges (linearly) to the same postures."""
     rng = np.random.default_rng(3)

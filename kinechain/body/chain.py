@@ -195,16 +195,18 @@ class SecondOrder:
         self._turned = np.zeros_like(self._u)
         self._outer = [], []
 
-    def points(self, bodies: np.ndarray, points: np.ndarray, weights: np.ndarray, lam: np.ndarray) -> None:
-        """Add the second derivative of ``λ · Σⱼ wⱼ xⱼ`` (``lam`` (n, 3)) for ground points
-        ``xⱼ`` (n, m, 3) fixed in ``bodies[j]`` with weights (n, m), summed per joint as in
-        :meth:`Frames.weighted_point_jacobian`."""
+    def points(self, bodies: np.ndarray, points: np.ndarray, lam: np.ndarray) -> None:
+        """Add the second derivative of ``Σⱼ λⱼ · xⱼ`` (``lam`` (n, m, 3)) for ground points ``xⱼ``
+        (n, m, 3) fixed in ``bodies[j]``, gathered per joint as in :meth:`Frames.weighted_point_jacobian`:
+        ``Σⱼ (a × (xⱼ − o)) × λⱼ = (S − tr S) a`` with ``S = Σⱼ (xⱼ − o) λⱼᵀ`` over the points the joint carries."""
         carried = MOVED_BY[np.asarray(bodies)].astype(float)  # (m, n_bodies)
-        moment = ((weights[:, :, None] * points).transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # (n, K, 3)
-        arm = (moment - (weights @ carried)[..., None] * self.frames.origins)[:, AXIS_BODY[_ACTIVE]]
-        # (a × arm) × λ = arm (a·λ) − a (arm·λ)
+        moments = np.einsum("nmi,nmj,mk->nkij", points, lam, carried)
+        pull = lam.transpose(0, 2, 1) @ carried  # (n, 3, K)
+        s = (moments - self.frames.origins[:, :, :, None] * pull.transpose(0, 2, 1)[:, :, None, :])[
+            :, AXIS_BODY[_ACTIVE]
+        ]
         u = self._u
-        self._pairs += arm * (u @ lam[:, :, None]) - u * (arm @ lam[:, :, None])
+        self._pairs += (s @ u[..., None])[..., 0] - np.trace(s, axis1=2, axis2=3)[..., None] * u
 
     def direction(self, body: str, direction: np.ndarray, lam: np.ndarray) -> None:
         """Add the second derivative of ``λ · d`` (``lam`` (n, 3)), ``d`` (n, 3) fixed in ``body``."""

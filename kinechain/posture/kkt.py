@@ -25,7 +25,7 @@ from scipy.spatial.transform import Rotation
 from ..body.chain import Frames, SecondOrder, body_frames, cross
 from ..body.rotations import JOINT_SIGNS, relative_matrix, rotation_vector, zxy_angles
 from ..body.topology import BODIES, COORDINATES, THORAX
-from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angle, clinical_jacobian
+from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import path_geometry
 from .conditions import Conditions
@@ -328,6 +328,41 @@ def _clinical_curvature(second: SecondOrder, name: str, lam: np.ndarray) -> None
         second.product(-cross(omega.transpose(0, 2, 1), nu[:, None, :]), parent_omega)
 
 
+def _projection_curvature(second: SecondOrder, side: str, lam: np.ndarray) -> None:
+    """Add to ``second`` the second derivative of ``λ`` (n,) times the knee frontal-plane projection angle.
+
+    The angle is ``θ(u) − θ(t)`` (negated on the right), ``θ(v) = atan2(v_z, v_y)`` the direction of
+    the projected thigh ``t`` (hip → knee) and shank ``u`` (knee → ankle):
+    ``∇θ = (−v_z, v_y) / |v|²``, ``∇²θ = [[2 v_y v_z, v_z² − v_y²], [v_z² − v_y², −2 v_y v_z]] / |v|⁴``;
+    the centres are the origins of the femur, tibia and talus.
+    """
+    frames = second.frames
+    lam = -lam if side == "r" else lam
+    bodies = [frames.index(f"{b}_{side}") for b in ("femur", "tibia", "talus")]
+    centres = frames.origins[:, bodies]  # (n, 3, 3)
+    jacs = [frames.point_jacobian(b, centres[:, k, None])[:, 0, 1:] for k, b in enumerate(BODIES[i] for i in bodies)]
+    t, u = (centres[:, 1] - centres[:, 0])[:, 1:], (centres[:, 2] - centres[:, 1])[:, 1:]
+
+    def slope(v):
+        return np.stack([-v[:, 1], v[:, 0]], axis=1) / np.einsum("ni,ni->n", v, v)[:, None]
+
+    def bend(v):
+        y, z = v[:, 0], v[:, 1]
+        off = z**2 - y**2
+        return (
+            np.stack([np.stack([2 * y * z, off], 1), np.stack([off, -2 * y * z], 1)], 1)
+            / ((y**2 + z**2) ** 2)[:, None, None]
+        )
+
+    g_t, g_u = -slope(t), slope(u)
+    pull = np.zeros((lam.shape[0], 3, 3))
+    pull[:, :, 1:] = lam[:, None, None] * np.stack([-g_t, g_t - g_u, g_u], axis=1)
+    second.points(np.array(bodies), centres, pull)
+    j_t, j_u = jacs[1] - jacs[0], jacs[2] - jacs[1]
+    for j, h in ((j_u, bend(u)), (j_t, -bend(t))):
+        second.product(j.transpose(0, 2, 1), (lam[:, None, None] * h) @ j)
+
+
 def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, lam: np.ndarray) -> None:
     """Add to ``second`` the second derivative of ``λ`` (n, 3) times the whole-body centre of mass.
 
@@ -344,7 +379,7 @@ def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, lam: np.nda
     l5 = BODIES.index("L5")
     bodies = np.append(loads.body[:-1], l5)
     points = np.concatenate([loads.point[:, :-1], frames.origins[:, l5, None]], axis=1)
-    second.points(bodies, points, share, lam)
+    second.points(bodies, points, share[:, :, None] * lam[:, None, :])
     hand = share[:, -1] * np.broadcast_to(cond.load_distance, share.shape[:1])  # (n,) m
     if not hand.any():
         return
@@ -374,9 +409,8 @@ def curvature(problem: Problem, frames: Frames, lam: np.ndarray) -> np.ndarray:
     """Curvature (n, n_q, n_q) of the constraints weighted by ``lam`` and of the midtarsal springs.
 
     ``Σᵢ λᵢ ∇²cᵢ`` over the rows of :func:`constraints` (same order), plus the springs'
-    ``k·roll·∇²roll`` (the part of their Hessian :func:`foot_energy` leaves out). The held joint
-    limits are linear; a prescribed knee frontal-plane projection angle's curvature is left out
-    (the Newton iteration then holds it at a linear rate).
+    ``k·roll·∇²roll`` (the part of their Hessian :func:`foot_energy` leaves out); the held joint
+    limits are linear.
     """
     cond = problem.cond
     model = cond.model
@@ -386,7 +420,7 @@ def curvature(problem: Problem, frames: Frames, lam: np.ndarray) -> np.ndarray:
     for side in cond.task.stance:
         body = f"calcn_{side}"
         mid = frames.point(body, model.landmarks[f"midtarsal_centre_{side}"][1])
-        second.points(np.array([frames.index(body)]), mid[:, None], np.ones((n, 1)), lam[:, row : row + 3])
+        second.points(np.array([frames.index(body)]), mid[:, None], lam[:, None, row : row + 3])
         basis, spring = _foot_terms(problem, frames, side)
         _orientation_curvature(second, body, problem.feet[side][1], lam[:, row + 3 : row + 5] @ basis + spring)
         row += 5
@@ -401,7 +435,9 @@ def curvature(problem: Problem, frames: Frames, lam: np.ndarray) -> np.ndarray:
     _centre_of_mass_curvature(cond, second, np.stack([lam[:, row], np.zeros(n), lam[:, row + 1]], axis=1))
     row += 2
     for name in problem.targets:
-        if name in CLINICAL_ANGLES:
+        if name in PROJECTION_ANGLES:
+            _projection_curvature(second, name[-1], lam[:, row])
+        else:
             _clinical_curvature(second, name, lam[:, row])
         row += 1
     return second.matrix()
