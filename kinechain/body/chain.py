@@ -200,13 +200,14 @@ class SecondOrder:
         (n, m, 3) fixed in ``bodies[j]``, gathered per joint as in :meth:`Frames.weighted_point_jacobian`:
         ``Σⱼ (a × (xⱼ − o)) × λⱼ = (S − tr S) a`` with ``S = Σⱼ (xⱼ − o) λⱼᵀ`` over the points the joint carries."""
         carried = MOVED_BY[np.asarray(bodies)].astype(float)  # (m, n_bodies)
-        moments = np.einsum("nmi,nmj,mk->nkij", points, lam, carried)
-        pull = lam.transpose(0, 2, 1) @ carried  # (n, 3, K)
-        s = (moments - self.frames.origins[:, :, :, None] * pull.transpose(0, 2, 1)[:, :, None, :])[
-            :, AXIS_BODY[_ACTIVE]
-        ]
+        n, m = lam.shape[:2]
+        outer = (points[:, :, :, None] * lam[:, :, None, :]).reshape(n, m, 9)
+        moments = (outer.transpose(0, 2, 1) @ carried).transpose(0, 2, 1).reshape(n, -1, 3, 3)  # Σ xⱼ λⱼᵀ per joint
+        pull = (lam.transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # Σ λⱼ per joint (n, K, 3)
+        s = (moments - self.frames.origins[:, :, :, None] * pull[:, :, None, :])[:, AXIS_BODY[_ACTIVE]]
         u = self._u
-        self._pairs += (s @ u[..., None])[..., 0] - np.trace(s, axis1=2, axis2=3)[..., None] * u
+        trace = s[..., 0, 0] + s[..., 1, 1] + s[..., 2, 2]
+        self._pairs += (s * u[:, :, None, :]).sum(axis=3) - trace[..., None] * u
 
     def direction(self, body: str, direction: np.ndarray, lam: np.ndarray) -> None:
         """Add the second derivative of ``λ · d`` (``lam`` (n, 3)), ``d`` (n, 3) fixed in ``body``."""

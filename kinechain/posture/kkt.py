@@ -13,6 +13,14 @@ constraint Jacobians, each iteration on the elements not yet converged (no loop 
 Constraint rows have the same layout for every element of a batch; a row that does not apply to
 an element (a limit not reached, a prescribed angle released at a limit) is inactive: its
 Jacobian row is zero and its multiplier is held at zero.
+
+The Hessian of each step is that of the Lagrangian: the muscle stiffness ``K``, the joints'
+passive curvature, the midtarsal springs' full curvature, and ``Σᵢ λᵢ ∇²cᵢ`` of every constraint
+row (:func:`curvature`; the held limits are linear) with the multipliers ``λ`` of the previous
+iterate — none at the first step, which has no multipliers yet. The iteration then converges
+quadratically. An element whose system with that curvature is singular, or whose step meets no
+positive curvature along itself (far from the solution, with poor multipliers), takes the step
+of the Hessian without the constraints' curvature.
 """
 
 from __future__ import annotations
