@@ -514,14 +514,9 @@ def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: n
     ndarray (n, n_q + m, k)
         Coordinate part first, then the multipliers.
     """
-    n, m, nq = jac.shape
-    kkt = np.zeros((n, nq + m, nq + m))
-    kkt[:, :nq, :nq] = hessian
-    kkt[:, :nq, nq:] = jac.transpose(0, 2, 1)
-    kkt[:, nq:, :nq] = jac
+    m, nq = jac.shape[1:]
+    kkt = _kkt_matrix(hessian, jac, inactive)
     rows = nq + np.arange(m)
-    if inactive is not None:
-        kkt[:, rows, rows] = inactive
     try:
         return np.linalg.solve(kkt, rhs)
     except np.linalg.LinAlgError:
@@ -532,6 +527,19 @@ def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: n
         singular = np.linalg.slogdet(kkt)[0] == 0
         kkt[np.ix_(singular, rows, rows)] -= SINGULAR_REGULARIZATION * np.eye(m)
         return np.linalg.solve(kkt, rhs)
+
+
+def _kkt_matrix(hessian: np.ndarray, jac: np.ndarray, inactive: np.ndarray | None) -> np.ndarray:
+    """``[H Jᵀ; J 0]`` (n, n_q + m, n_q + m), a unit on the diagonal of the ``inactive`` rows' multipliers."""
+    n, m, nq = jac.shape
+    kkt = np.zeros((n, nq + m, nq + m))
+    kkt[:, :nq, :nq] = hessian
+    kkt[:, :nq, nq:] = jac.transpose(0, 2, 1)
+    kkt[:, nq:, :nq] = jac
+    if inactive is not None:
+        rows = nq + np.arange(m)
+        kkt[:, rows, rows] = inactive
+    return kkt
 
 
 def foot_energy(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
@@ -566,12 +574,7 @@ def _curved_solve(hessian, curved, jac, rhs, inactive) -> np.ndarray:
     with ``hessian`` alone (the energy's curvature without the constraints')."""
     n, m, nq = jac.shape
     full = hessian + curved
-    kkt = np.zeros((n, nq + m, nq + m))
-    kkt[:, :nq, :nq] = full
-    kkt[:, :nq, nq:] = jac.transpose(0, 2, 1)
-    kkt[:, nq:, :nq] = jac
-    rows = nq + np.arange(m)
-    kkt[:, rows, rows] = inactive
+    kkt = _kkt_matrix(full, jac, inactive)
     try:
         sol = np.linalg.solve(kkt, rhs[..., None])[..., 0]
         poor = np.zeros(n, dtype=bool)
