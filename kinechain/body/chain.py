@@ -207,7 +207,8 @@ class SecondOrder:
         s = (moments - self.frames.origins[:, :, :, None] * pull[:, :, None, :])[:, AXIS_BODY[_ACTIVE]]
         u = self._u
         trace = s[..., 0, 0] + s[..., 1, 1] + s[..., 2, 2]
-        self._pairs += (s * u[:, :, None, :]).sum(axis=3) - trace[..., None] * u
+        self._pairs += s[..., 0] * u[..., 0, None] + s[..., 1] * u[..., 1, None] + s[..., 2] * u[..., 2, None]
+        self._pairs -= trace[..., None] * u
 
     def direction(self, body: str, direction: np.ndarray, lam: np.ndarray) -> None:
         """Add the second derivative of ``λ · d`` (``lam`` (n, 3)), ``d`` (n, 3) fixed in ``body``."""

@@ -32,7 +32,7 @@ from scipy.spatial.transform import Rotation
 
 from ..body.chain import Frames, SecondOrder, body_frames, cross
 from ..body.rotations import JOINT_SIGNS, relative_matrix, rotation_vector, zxy_angles
-from ..body.topology import BODIES, COORDINATES, THORAX
+from ..body.topology import BODIES, COORDINATES, PARENTS, THORAX, joint_coordinates
 from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import path_geometry
@@ -294,6 +294,14 @@ def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.nd
     return com, jac
 
 
+#: Clinical angles that are a three-axis joint's own angles: its coordinates (up to sign), linear.
+_JOINT_ANGLES = frozenset(
+    name
+    for name, (child, parent, *_) in CLINICAL_ANGLES.items()
+    if PARENTS[child] == parent and len(joint_coordinates(child)) == 3
+)
+
+
 def _clinical_curvature(second: SecondOrder, name: str, lam: np.ndarray) -> None:
     """Add to ``second`` the second derivative of ``λ`` (n,) times a joint-coordinate-system clinical angle.
 
@@ -437,15 +445,14 @@ def curvature(problem: Problem, frames: Frames, lam: np.ndarray) -> np.ndarray:
     row += 2
     if cond.task.bends:
         second.direction(THORAX, frames.axis(THORAX, 2), lam[:, row, None] * _UP)
-        _clinical_curvature(second, "lumbar_flexion", lam[:, row + 1])
-        _clinical_curvature(second, PELVIS_TILT, -cond.lumbopelvic_ratio * lam[:, row + 1])
+        _clinical_curvature(second, "lumbar_flexion", lam[:, row + 1])  # the pelvis's tilt is a joint angle
         row += 2
     _centre_of_mass_curvature(cond, second, np.stack([lam[:, row], np.zeros(n), lam[:, row + 1]], axis=1))
     row += 2
     for name in problem.targets:
         if name in PROJECTION_ANGLES:
             _projection_curvature(second, name[-1], lam[:, row])
-        else:
+        elif name not in _JOINT_ANGLES:
             _clinical_curvature(second, name, lam[:, row])
         row += 1
     return second.matrix()
