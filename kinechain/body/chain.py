@@ -174,7 +174,7 @@ class Frames:
 
 class SecondOrder:
     """Second derivatives of points, directions and angular velocities along the chain, gathered
-    as factors and summed in one product (:meth:`matrix`).
+    and summed in one pass (:meth:`matrix`).
 
     A turn ``q_α`` about axis ``a_α`` moves a point by ``a_α × (x − o_α)``; for two joint axes
     along the chain, ``α`` coming first (:data:`TURNS`, ``α = β`` included),
@@ -189,46 +189,59 @@ class SecondOrder:
 
     def __init__(self, frames: Frames) -> None:
         self.frames = frames
-        self._u = frames._axes_by_column.transpose(0, 2, 1)[:, _ACTIVE]  # (n, V, 3)
-        # Σ (a_β × arm_β) × λ over what is added: the pair [α, β] is (λ × a_α)·(a_β × arm_β) = a_α · that
-        self._pairs = np.zeros_like(self._u)
-        self._turned = np.zeros_like(self._u)
-        self._outer = [], []
+        self._points: list = []
+        self._directions: dict = {}
+        self._angular: dict = {}
+        self._outer: tuple[list, list] = ([], [])
 
     def points(self, bodies: np.ndarray, points: np.ndarray, lam: np.ndarray) -> None:
-        """Add the second derivative of ``Σⱼ λⱼ · xⱼ`` (``lam`` (n, m, 3)) for ground points ``xⱼ``
-        (n, m, 3) fixed in ``bodies[j]``, gathered per joint as in :meth:`Frames.weighted_point_jacobian`:
-        ``Σⱼ (a × (xⱼ − o)) × λⱼ = (S − tr S) a`` with ``S = Σⱼ (xⱼ − o) λⱼᵀ`` over the points the joint carries."""
-        carried = MOVED_BY[np.asarray(bodies)].astype(float)  # (m, n_bodies)
-        n, m = lam.shape[:2]
-        outer = (points[:, :, :, None] * lam[:, :, None, :]).reshape(n, m, 9)
-        moments = (outer.transpose(0, 2, 1) @ carried).transpose(0, 2, 1).reshape(n, -1, 3, 3)  # Σ xⱼ λⱼᵀ per joint
-        pull = (lam.transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # Σ λⱼ per joint (n, K, 3)
-        s = (moments - self.frames.origins[:, :, :, None] * pull[:, :, None, :])[:, AXIS_BODY[_ACTIVE]]
-        u = self._u
-        trace = s[..., 0, 0] + s[..., 1, 1] + s[..., 2, 2]
-        self._pairs += s[..., 0] * u[..., 0, None] + s[..., 1] * u[..., 1, None] + s[..., 2] * u[..., 2, None]
-        self._pairs -= trace[..., None] * u
+        """Add the second derivative of ``Σⱼ λⱼ · xⱼ`` (``lam`` (n, m, 3)) for ground points
+        ``xⱼ`` (n, m, 3) fixed in ``bodies[j]`` (m,)."""
+        self._points.append((np.asarray(bodies), points, lam))
 
     def direction(self, body: str, direction: np.ndarray, lam: np.ndarray) -> None:
         """Add the second derivative of ``λ · d`` (``lam`` (n, 3)), ``d`` (n, 3) fixed in ``body``."""
-        carried = MOVED_BY[self.frames.index(body)][AXIS_BODY[_ACTIVE]]
         # (a × d) × λ = (d λᵀ − (d·λ) I) a
-        turn = direction[:, :, None] * lam[:, None, :] - np.einsum("ni,ni->n", direction, lam)[:, None, None] * np.eye(
-            3
-        )
-        self._pairs += carried[None, :, None] * (self._u @ turn.transpose(0, 2, 1))
+        turn = direction[:, :, None] * lam[:, None, :]
+        turn -= np.einsum("ni,ni->n", direction, lam)[:, None, None] * np.eye(3)
+        b = self.frames.index(body)
+        self._directions[b] = self._directions.get(b, 0.0) + turn
 
     def angular(self, body: str, nu: np.ndarray) -> None:
         """Add the derivative of ``ν · ω_c`` (``ν`` (n, 3) held fixed) with respect to ``q_d``
         (entry ``[c, d]``), ``ω_c`` the column ``c`` of :meth:`Frames.angular_jacobian`."""
-        carried = MOVED_BY[self.frames.index(body)][AXIS_BODY[_ACTIVE]]
-        self._turned += carried[None, :, None] * cross(self._u, nu[:, None, :])
+        b = self.frames.index(body)
+        self._angular[b] = self._angular.get(b, 0.0) + nu
 
     def product(self, left: np.ndarray, right: np.ndarray) -> None:
         """Add ``left @ right`` ((n, n_coordinates, k) and (n, k, n_coordinates))."""
         self._outer[0].append(left)
         self._outer[1].append(right)
+
+    def _pairs(self, u: np.ndarray) -> np.ndarray:
+        """``Σ (a_β × arm_β) × λ`` (n, V, 3) over the points and directions added: the pair
+        ``[α, β]`` is ``(λ × a_α)·(a_β × arm_β) = a_α · that``.
+
+        Points are gathered per joint as in :meth:`Frames.weighted_point_jacobian`:
+        ``Σⱼ (a × (xⱼ − o)) × λⱼ = (S − tr S) a`` with ``S = Σⱼ (xⱼ − o) λⱼᵀ`` over the points
+        the joint carries.
+        """
+        n = u.shape[0]
+        s = np.zeros((n, len(BODIES), 3, 3))
+        if self._points:
+            bodies, points, lam = (
+                np.concatenate(a, axis=int(k > 0)) for k, a in enumerate(zip(*self._points, strict=True))
+            )
+            carried = MOVED_BY[bodies].astype(float)  # (m, n_bodies)
+            outer = (points[:, :, :, None] * lam[:, :, None, :]).reshape(n, -1, 9)
+            s += (outer.transpose(0, 2, 1) @ carried).transpose(0, 2, 1).reshape(n, -1, 3, 3)  # Σ xⱼ λⱼᵀ
+            pull = (lam.transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # Σ λⱼ per joint (n, K, 3)
+            s -= self.frames.origins[:, :, :, None] * pull[:, :, None, :]
+            s -= (s[..., 0, 0] + s[..., 1, 1] + s[..., 2, 2])[..., None, None] * np.eye(3)
+        for b, turn in self._directions.items():
+            s += MOVED_BY[b][None, :, None, None] * turn[:, None]
+        s = s[:, AXIS_BODY[_ACTIVE]]
+        return s[..., 0] * u[..., 0, None] + s[..., 1] * u[..., 1, None] + s[..., 2] * u[..., 2, None]
 
     def matrix(self) -> np.ndarray:
         """The symmetric part (n, n_coordinates, n_coordinates) of the sum of everything added.
@@ -236,14 +249,21 @@ class SecondOrder:
         The entry ``[c, d]`` of what is added is the derivative along ``q_d`` of a gradient's
         ``c``; of a second derivative, the symmetric part is all.
         """
-        u = self._u
+        u = self.frames._axes_by_column.transpose(0, 2, 1)[:, _ACTIVE]  # (n, V, 3)
+        pairs = self._pairs(u)
+        nu = np.zeros((u.shape[0], len(BODIES), 3))
+        for b, v in self._angular.items():
+            nu += MOVED_BY[b][None, :, None] * v[:, None, :]
+        turned = cross(u, nu[:, AXIS_BODY[_ACTIVE]])  # a_α × ν, over the bodies α carries
         # pairs [α, β] = a_α · ((a_β × arm_β) × λ) and, with half the weight, the turning
         # [β, α] = ν·(a_β × a_α) = (a_α × ν)·a_β transposed, both for α before β; summed over
         # the axes of each coordinate where the order is the same for all of them
-        right = self._pairs + 0.5 * self._turned
-        along = np.einsum("nai,nai->na", u, self._pairs)  # α = β
+        right = pairs + 0.5 * turned
+        along = np.einsum("nai,nai->na", u, pairs)  # α = β
         lc, rc = (a.transpose(0, 2, 1) @ _PLACE_ACTIVE for a in (u, right))  # (n, 3, n_q)
         out = (lc.transpose(0, 2, 1) @ rc) * _COORDINATE_ORDER
+        if self._outer[0]:
+            out += 0.5 * (np.concatenate(self._outer[0], axis=2) @ np.concatenate(self._outer[1], axis=1))
         out += out.transpose(0, 2, 1)
         diagonal = np.arange(out.shape[1])
         out[:, diagonal, diagonal] += (along @ _PLACE_ACTIVE) * _SINGLE
@@ -253,9 +273,6 @@ class SecondOrder:
         shared = np.arange(_SHARED.size)
         block[:, shared, shared] += along[:, _SHARED]
         out[:, _SHARED_COORDINATES[:, None], _SHARED_COORDINATES] += _SHARED_PLACE.T @ block @ _SHARED_PLACE
-        if self._outer[0]:
-            outer = np.concatenate(self._outer[0], axis=2) @ np.concatenate(self._outer[1], axis=1)
-            out += 0.5 * (outer + outer.transpose(0, 2, 1))
         return out
 
 
