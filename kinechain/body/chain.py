@@ -261,18 +261,20 @@ class SecondOrder:
         right = pairs + 0.5 * turned
         along = np.einsum("nai,nai->na", u, pairs)  # α = β
         lc, rc = (a.transpose(0, 2, 1) @ _PLACE_ACTIVE for a in (u, right))  # (n, 3, n_q)
-        out = (lc.transpose(0, 2, 1) @ rc) * _COORDINATE_ORDER
+        out = lc.transpose(0, 2, 1) @ rc
+        out *= _COORDINATE_ORDER
         if self._outer[0]:
             out += 0.5 * (np.concatenate(self._outer[0], axis=2) @ np.concatenate(self._outer[1], axis=1))
-        out += out.transpose(0, 2, 1)
-        diagonal = np.arange(out.shape[1])
-        out[:, diagonal, diagonal] += (along @ _PLACE_ACTIVE) * _SINGLE
-        # coordinates driving several joints (the lumbar levels): their block axis by axis
-        block = (u[:, _SHARED] @ right[:, _SHARED].transpose(0, 2, 1)) * _SHARED_ORDER
-        block += block.transpose(0, 2, 1)
-        shared = np.arange(_SHARED.size)
-        block[:, shared, shared] += along[:, _SHARED]
-        out[:, _SHARED_COORDINATES[:, None], _SHARED_COORDINATES] += _SHARED_PLACE.T @ block @ _SHARED_PLACE
+        out += out.transpose(0, 2, 1).copy()
+        n, q = out.shape[:2]
+        out.reshape(n, q * q)[:, :: q + 1] += (along @ _PLACE_ACTIVE) * _SINGLE
+        # coordinates driving several joints (the lumbar levels, contiguous): their block axis by axis
+        block = u[:, _SHARED] @ right[:, _SHARED].transpose(0, 2, 1)
+        block *= _SHARED_ORDER
+        block += block.transpose(0, 2, 1).copy()
+        k = _SHARED.size
+        block.reshape(n, k * k)[:, :: k + 1] += along[:, _SHARED]
+        out[:, _SHARED_COORDINATES, _SHARED_COORDINATES] += _SHARED_PLACE.T @ block @ _SHARED_PLACE
         return out
 
 
@@ -289,13 +291,15 @@ def _orders():
     order &= ~np.outer(shared, shared)
     shared_axes = np.flatnonzero(place[:, shared].any(axis=1))
     shared_coordinates = np.flatnonzero(shared)
+    if np.any(np.diff(shared_coordinates) != 1):
+        raise AssertionError("the coordinates driving several joints are expected in one run")
     return (
         active,
         np.ascontiguousarray(place),
         order.astype(float),
         single.astype(float),
         shared_axes,
-        shared_coordinates,
+        slice(shared_coordinates[0], shared_coordinates[-1] + 1),
         np.ascontiguousarray(place[np.ix_(shared_axes, shared_coordinates)]),
         strict[np.ix_(shared_axes, shared_axes)].astype(float),
     )

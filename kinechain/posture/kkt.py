@@ -580,8 +580,9 @@ def _curved_solve(hessian, curved, jac, rhs, inactive) -> np.ndarray:
     system is then singular, or whose step meets no positive curvature along itself, is solved
     with ``hessian`` alone (the energy's curvature without the constraints')."""
     n, m, nq = jac.shape
-    full = hessian + curved
-    kkt = _kkt_matrix(full, jac, inactive)
+    kkt = _kkt_matrix(hessian, jac, inactive)
+    full = kkt[:, :nq, :nq]
+    full += curved
     try:
         sol = np.linalg.solve(kkt, rhs[..., None])[..., 0]
         poor = np.zeros(n, dtype=bool)
