@@ -591,9 +591,8 @@ def _curved_solve(hessian, curved, jac, rhs, inactive) -> np.ndarray:
         sol = np.zeros((n, nq + m))
         sol[~poor] = np.linalg.solve(kkt[~poor], rhs[~poor, :, None])[..., 0]
     step = sol[:, :nq]
-    poor |= ~np.isfinite(sol).all(axis=1) | (np.einsum("ni,nij,nj->n", step, full, step) <= 0) & (
-        np.abs(step).max(axis=1) > 0
-    )
+    along = np.einsum("ni,ni->n", (full @ step[..., None])[..., 0], step)  # the step's own curvature
+    poor |= ~np.isfinite(sol).all(axis=1) | (along <= 0) & (np.abs(step).max(axis=1) > 0)
     if poor.any():
         sol[poor] = kkt_solve(hessian[poor], jac[poor], rhs[poor, :, None], inactive[poor])[..., 0]
     return sol
