@@ -47,6 +47,13 @@ def _placement() -> np.ndarray:
 PLACE = _placement()
 #: ``CARRIED[b]``: :data:`PLACE` restricted to the joints that move body ``b``.
 CARRIED = np.repeat(MOVED_BY, 3, axis=1)[:, :, None] * PLACE[None]
+#: Body whose joint each joint axis (the rows of :data:`PLACE`) belongs to.
+AXIS_BODY = np.repeat(np.arange(len(BODIES)), 3)
+#: ``TURNS[α, β]``: whether joint axis ``α`` turns axis ``β`` (and what ``β`` carries), or is ``β``:
+#: ``α``'s joint moves ``β``'s body and comes first along the chain — an ancestor's joint, or the
+#: same joint earlier in its intrinsic Z–X–Y sequence (:mod:`kinechain.body.symbolic`), which
+#: is the order of the axes within a joint.
+TURNS = MOVED_BY[AXIS_BODY][:, AXIS_BODY].T & (np.arange(AXIS_BODY.size)[:, None] <= np.arange(AXIS_BODY.size))
 
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -163,6 +170,147 @@ class Frames:
     def angular_jacobian(self, body: str) -> np.ndarray:
         """Jacobian (n, 3, n_coordinates) of ``body``'s angular velocity (ground components)."""
         return self._axes_by_column @ CARRIED[self.index(body)]
+
+
+class SecondOrder:
+    """Second derivatives of points, directions and angular velocities along the chain, gathered
+    and summed in one pass (:meth:`matrix`).
+
+    A turn ``q_α`` about axis ``a_α`` moves a point by ``a_α × (x − o_α)``; for two joint axes
+    along the chain, ``α`` coming first (:data:`TURNS`, ``α = β`` included),
+    ``∂²x/∂q_α∂q_β = a_α × (a_β × (x − o_β))``; a direction the same with ``d`` for ``x − o``;
+    a joint axis turns with every axis before it, ``∂a_α/∂q_β = a_β × a_α``. The translations
+    enter linearly.
+
+    Parameters
+    ----------
+    frames : Frames
+    """
+
+    def __init__(self, frames: Frames) -> None:
+        self.frames = frames
+        self._points: list = []
+        self._directions: dict = {}
+        self._angular: dict = {}
+        self._outer: tuple[list, list] = ([], [])
+
+    def points(self, bodies: np.ndarray, points: np.ndarray, lam: np.ndarray) -> None:
+        """Add the second derivative of ``Σⱼ λⱼ · xⱼ`` (``lam`` (n, m, 3)) for ground points
+        ``xⱼ`` (n, m, 3) fixed in ``bodies[j]`` (m,)."""
+        self._points.append((np.asarray(bodies), points, lam))
+
+    def direction(self, body: str, direction: np.ndarray, lam: np.ndarray) -> None:
+        """Add the second derivative of ``λ · d`` (``lam`` (n, 3)), ``d`` (n, 3) fixed in ``body``."""
+        # (a × d) × λ = (d λᵀ − (d·λ) I) a
+        turn = direction[:, :, None] * lam[:, None, :]
+        turn -= np.einsum("ni,ni->n", direction, lam)[:, None, None] * np.eye(3)
+        b = self.frames.index(body)
+        self._directions[b] = self._directions.get(b, 0.0) + turn
+
+    def angular(self, body: str, nu: np.ndarray) -> None:
+        """Add the derivative of ``ν · ω_c`` (``ν`` (n, 3) held fixed) with respect to ``q_d``
+        (entry ``[c, d]``), ``ω_c`` the column ``c`` of :meth:`Frames.angular_jacobian`."""
+        b = self.frames.index(body)
+        self._angular[b] = self._angular.get(b, 0.0) + nu
+
+    def product(self, left: np.ndarray, right: np.ndarray) -> None:
+        """Add ``left @ right`` ((n, n_coordinates, k) and (n, k, n_coordinates))."""
+        self._outer[0].append(left)
+        self._outer[1].append(right)
+
+    def _pairs(self, u: np.ndarray) -> np.ndarray:
+        """``Σ (a_β × arm_β) × λ`` (n, V, 3) over the points and directions added: the pair
+        ``[α, β]`` is ``(λ × a_α)·(a_β × arm_β) = a_α · that``.
+
+        Points are gathered per joint as in :meth:`Frames.weighted_point_jacobian`:
+        ``Σⱼ (a × (xⱼ − o)) × λⱼ = (S − tr S) a`` with ``S = Σⱼ (xⱼ − o) λⱼᵀ`` over the points
+        the joint carries.
+        """
+        n = u.shape[0]
+        s = np.zeros((n, len(BODIES), 3, 3))
+        if self._points:
+            bodies, points, lam = (
+                np.concatenate(a, axis=int(k > 0)) for k, a in enumerate(zip(*self._points, strict=True))
+            )
+            carried = MOVED_BY[bodies].astype(float)  # (m, n_bodies)
+            outer = (points[:, :, :, None] * lam[:, :, None, :]).reshape(n, -1, 9)
+            s += (outer.transpose(0, 2, 1) @ carried).transpose(0, 2, 1).reshape(n, -1, 3, 3)  # Σ xⱼ λⱼᵀ
+            pull = (lam.transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # Σ λⱼ per joint (n, K, 3)
+            s -= self.frames.origins[:, :, :, None] * pull[:, :, None, :]
+            s -= (s[..., 0, 0] + s[..., 1, 1] + s[..., 2, 2])[..., None, None] * np.eye(3)
+        for b, turn in self._directions.items():
+            s += MOVED_BY[b][None, :, None, None] * turn[:, None]
+        s = s[:, AXIS_BODY[_ACTIVE]]
+        return s[..., 0] * u[..., 0, None] + s[..., 1] * u[..., 1, None] + s[..., 2] * u[..., 2, None]
+
+    def matrix(self) -> np.ndarray:
+        """The symmetric part (n, n_coordinates, n_coordinates) of the sum of everything added.
+
+        The entry ``[c, d]`` of what is added is the derivative along ``q_d`` of a gradient's
+        ``c``; of a second derivative, the symmetric part is all.
+        """
+        u = self.frames._axes_by_column.transpose(0, 2, 1)[:, _ACTIVE]  # (n, V, 3)
+        pairs = self._pairs(u)
+        nu = np.zeros((u.shape[0], len(BODIES), 3))
+        for b, v in self._angular.items():
+            nu += MOVED_BY[b][None, :, None] * v[:, None, :]
+        turned = cross(u, nu[:, AXIS_BODY[_ACTIVE]])  # a_α × ν, over the bodies α carries
+        # pairs [α, β] = a_α · ((a_β × arm_β) × λ) and, with half the weight, the turning
+        # [β, α] = ν·(a_β × a_α) = (a_α × ν)·a_β transposed, both for α before β; summed over
+        # the axes of each coordinate where the order is the same for all of them
+        right = pairs + 0.5 * turned
+        along = np.einsum("nai,nai->na", u, pairs)  # α = β
+        lc, rc = (a.transpose(0, 2, 1) @ _PLACE_ACTIVE for a in (u, right))  # (n, 3, n_q)
+        out = lc.transpose(0, 2, 1) @ rc
+        out *= _COORDINATE_ORDER
+        if self._outer[0]:
+            out += 0.5 * (np.concatenate(self._outer[0], axis=2) @ np.concatenate(self._outer[1], axis=1))
+        out += out.transpose(0, 2, 1).copy()
+        n, q = out.shape[:2]
+        out.reshape(n, q * q)[:, :: q + 1] += (along @ _PLACE_ACTIVE) * _SINGLE
+        # coordinates driving several joints (the lumbar levels, contiguous): their block axis by axis
+        block = u[:, _SHARED] @ right[:, _SHARED].transpose(0, 2, 1)
+        block *= _SHARED_ORDER
+        block += block.transpose(0, 2, 1).copy()
+        k = _SHARED.size
+        block.reshape(n, k * k)[:, :: k + 1] += along[:, _SHARED]
+        out[:, _SHARED_COORDINATES, _SHARED_COORDINATES] += _SHARED_PLACE.T @ block @ _SHARED_PLACE
+        return out
+
+
+def _orders():
+    """Which coordinates come before which along the chain, for :meth:`SecondOrder.matrix`."""
+    active = np.flatnonzero(PLACE.any(axis=1))
+    place = PLACE[active]
+    strict = TURNS[np.ix_(active, active)] & ~np.eye(active.size, dtype=bool)
+    count = place.sum(axis=0)
+    single = count == 1
+    shared = count > 1
+    # coordinate c before d: every axis of c before every axis of d (pairs of shared ones aside)
+    order = ((place.T @ strict @ place) == np.outer(count, count)) & (count > 0)[:, None] & (count > 0)
+    order &= ~np.outer(shared, shared)
+    shared_axes = np.flatnonzero(place[:, shared].any(axis=1))
+    shared_coordinates = np.flatnonzero(shared)
+    if np.any(np.diff(shared_coordinates) != 1):
+        raise AssertionError("the coordinates driving several joints are expected in one run")
+    return (
+        active,
+        np.ascontiguousarray(place),
+        order.astype(float),
+        single.astype(float),
+        shared_axes,
+        slice(shared_coordinates[0], shared_coordinates[-1] + 1),
+        np.ascontiguousarray(place[np.ix_(shared_axes, shared_coordinates)]),
+        strict[np.ix_(shared_axes, shared_axes)].astype(float),
+    )
+
+
+#: Joint axes that exist (rows of :data:`PLACE` mapped onto a coordinate) and their placement;
+#: coordinate pairs in chain order; coordinates of one axis; the axes, coordinates, placement
+#: and order of the coordinates that drive several joints (the lumbar levels).
+(_ACTIVE, _PLACE_ACTIVE, _COORDINATE_ORDER, _SINGLE, _SHARED, _SHARED_COORDINATES, _SHARED_PLACE, _SHARED_ORDER) = (
+    _orders()
+)
 
 
 def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:

@@ -13,6 +13,14 @@ constraint Jacobians, each iteration on the elements not yet converged (no loop 
 Constraint rows have the same layout for every element of a batch; a row that does not apply to
 an element (a limit not reached, a prescribed angle released at a limit) is inactive: its
 Jacobian row is zero and its multiplier is held at zero.
+
+The Hessian of each step is that of the Lagrangian: the muscle stiffness ``K``, the joints'
+passive curvature, the midtarsal springs' full curvature, and ``Σᵢ λᵢ ∇²cᵢ`` of every constraint
+row (:func:`curvature`; the held limits are linear) with the multipliers ``λ`` of the previous
+iterate — none at the first step, which has no multipliers yet. The iteration then converges
+quadratically. An element whose system with that curvature is singular, or whose step meets no
+positive curvature along itself (far from the solution, with poor multipliers), takes the step
+of the Hessian without the constraints' curvature.
 """
 
 from __future__ import annotations
@@ -23,10 +31,10 @@ from functools import lru_cache
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from ..body.chain import Frames, body_frames, cross
-from ..body.rotations import relative_matrix, rotation_vector
-from ..body.topology import BODIES, COORDINATES, THORAX
-from ..mechanics.clinical import clinical_angle, clinical_jacobian
+from ..body.chain import Frames, SecondOrder, body_frames, cross
+from ..body.rotations import JOINT_SIGNS, relative_matrix, rotation_vector, zxy_angles
+from ..body.topology import BODIES, COORDINATES, PARENTS, THORAX, joint_coordinates
+from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_angle, clinical_jacobian
 from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import PathGeometry, path_geometry
 from .conditions import Conditions
@@ -45,10 +53,18 @@ MIDTARSAL_STIFFNESS = float(stiffness_data()["foot"]["midtarsal"])
 #: Regularization of the multiplier block when some element's constraints are dependent.
 SINGULAR_REGULARIZATION = 1e-10
 _UP = np.array([0.0, 1.0, 0.0])
+#: Projection on the ground plane.
+_FLOOR = np.array([1.0, 0.0, 1.0])
 #: The pelvis's rotation on the hips that the lumbopelvic rhythm of the bending tasks refers to.
 PELVIS_TILT = "anterior_pelvic_tilt"
 #: Below this rotation angle (rad) the SO(3) log-map Jacobian takes its series limit.
 SMALL_ANGLE = 1e-6
+#: Below this rotation angle (rad) the derivative of the log-map Jacobian takes its series (two
+#: terms: truncation and rounding both below 1e-10 of the coefficients there).
+SERIES_ANGLE = 0.05
+#: ``ε_ijk``: ``[u]×`` of a vector ``u`` is ``ε_ijk u_j``; ``[eᵢ]×`` of a unit vector is ``−ε[i]``.
+_LEVI_CIVITA = np.zeros((3, 3, 3))
+_LEVI_CIVITA[[0, 1, 2, 0, 2, 1], [1, 2, 0, 2, 1, 0], [2, 0, 1, 1, 0, 2]] = [1, 1, 1, -1, -1, -1]
 
 
 @dataclass(frozen=True)
@@ -225,6 +241,44 @@ def _log_jacobian_inv(e: np.ndarray) -> np.ndarray:
     return np.eye(3) - 0.5 * k + coef[:, None, None] * (k @ k)
 
 
+def _log_jacobian_inv_derivative(e: np.ndarray) -> np.ndarray:
+    """Derivatives (n, 3, 3, 3) of :func:`_log_jacobian_inv` with respect to each component ``eᵢ`` (first axis ``i``).
+
+    With ``K = [e]×`` and ``J⁻¹ = I − K/2 + c(θ) K²``: ``∂J⁻¹/∂eᵢ = −Eᵢ/2 + (c′/θ) eᵢ K² + c (Eᵢ K + K Eᵢ)``,
+    ``Eᵢ = [uᵢ]×``; below :data:`SERIES_ANGLE` ``c`` and ``c′/θ`` take their series.
+    """
+    theta = np.linalg.norm(e, axis=1)
+    k = np.einsum("ijk,nj->nik", _LEVI_CIVITA, e)  # K v = e × v
+    small = theta < SERIES_ANGLE
+    th = np.where(small, 1.0, theta)
+    cot, csc2 = 1.0 / np.tan(th / 2), 1.0 / np.sin(th / 2) ** 2
+    coef = np.where(small, 1 / 12 + theta**2 / 720, 1 / th**2 - cot / (2 * th))
+    slope = np.where(small, 1 / 360 + theta**2 / 7560, (-2 / th**3 + csc2 / (4 * th) + cot / (2 * th**2)) / th)
+    unit = -_LEVI_CIVITA  # unit[i] = [uᵢ]×
+    kk = k @ k
+    return (
+        -0.5 * unit[None]
+        + (slope[:, None] * e)[:, :, None, None] * kk[:, None]
+        + coef[:, None, None, None] * (unit[None] @ k[:, None] + k[:, None] @ unit[None])
+    )
+
+
+def _orientation_curvature(second: SecondOrder, body: str, target: np.ndarray, lam: np.ndarray) -> None:
+    """Add to ``second`` the second derivative of ``λ · e``, ``e`` of :func:`_orientation_constraint` (``lam`` (n, 3)).
+
+    ``∂e/∂q_c = J⁻¹(e) Tᵀ ω_c``: its derivative is that of ``J⁻¹`` along ``∂e/∂q_d``, and the
+    turning of ``ω_c`` (:meth:`SecondOrder.angular`) seen through ``ν = T J⁻ᵀ λ``.
+    """
+    frames = second.frames
+    r = frames.rotations[:, frames.index(body)]
+    e = rotation_vector(relative_matrix(target, r))
+    turn = target.transpose(0, 2, 1) @ frames.angular_jacobian(body)  # Tᵀ ω (n, 3, n_q)
+    inv = _log_jacobian_inv(e)
+    weighted = np.einsum("nj,nijk->nik", lam, _log_jacobian_inv_derivative(e))  # [i, k]: λ · ∂J⁻¹/∂eᵢ [:, k]
+    second.angular(body, (target @ (inv.transpose(0, 2, 1) @ lam[..., None]))[..., 0])
+    second.product(turn.transpose(0, 2, 1), weighted.transpose(0, 2, 1) @ (inv @ turn))
+
+
 def _orientation_constraint(frames: Frames, body: str, target: np.ndarray):
     r = frames.rotations[:, frames.index(body)]
     e = rotation_vector(relative_matrix(target, r))
@@ -244,6 +298,170 @@ def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.nd
     load_distance = np.broadcast_to(cond.load_distance, (frames.origins.shape[0],))
     jac += (weights[:, -1] / total)[:, None, None] * hand_load_jacobian(frames, load_distance)
     return com, jac
+
+
+#: Clinical angles that are a three-axis joint's own angles: its coordinates (up to sign), linear.
+_JOINT_ANGLES = frozenset(
+    name
+    for name, (child, parent, *_) in CLINICAL_ANGLES.items()
+    if PARENTS[child] == parent and len(joint_coordinates(child)) == 3
+)
+
+
+def _clinical_curvature(second: SecondOrder, name: str, lam: np.ndarray) -> None:
+    """Add to ``second`` the second derivative of ``λ`` (n,) times a joint-coordinate-system clinical angle.
+
+    The angle's rate is ``r(α, β) · Ω``, ``Ω = R_pᵀ (ω_child − ω_parent)`` (:func:`clinical_jacobian`):
+    its derivative takes in the Z and X angles' rates through ``r``, the parent's turning of
+    ``R_pᵀ`` and the turning of the joint axes (:meth:`SecondOrder.angular`).
+    """
+    frames = second.frames
+    child, parent, joint, k, sign = CLINICAL_ANGLES[name]
+    side = child[-1] if child[-2:] in ("_r", "_l") else ""
+    lam = lam * sign * JOINT_SIGNS[(joint, side)][k]
+    n = frames.origins.shape[0]
+    rc = frames.rotations[:, frames.index(child)]
+    omega = frames.angular_jacobian(child)
+    if parent != "ground":
+        rp = frames.rotations[:, frames.index(parent)]
+        parent_omega = frames.angular_jacobian(parent)
+        omega = omega - parent_omega
+    else:
+        rp = np.broadcast_to(np.eye(3), (n, 3, 3))
+    local = rp.transpose(0, 2, 1) @ omega  # Ω (n, 3, n_q)
+    alpha, beta = zxy_angles(relative_matrix(rp, rc))[:, :2].T
+    ca, sa, cb, tb = np.cos(alpha), np.sin(alpha), np.cos(beta), np.tan(beta)
+    zero, one = np.zeros(n), np.ones(n)
+    # rate rows (Z, X, Y) and their derivatives along α and β, (n, 3)
+    rows = {
+        0: ((tb * sa, -tb * ca, one), (tb * ca, tb * sa, zero), (sa / cb**2, -ca / cb**2, zero)),
+        1: ((ca, sa, zero), (-sa, ca, zero), (zero, zero, zero)),
+        2: ((-sa / cb, ca / cb, zero), (-ca / cb, -sa / cb, zero), (-sa * tb / cb, ca * tb / cb, zero)),
+    }
+    rate, d_alpha, d_beta = (np.stack(v, axis=1)[:, None, :] for v in rows[k])
+    z_rate, x_rate = (np.stack(rows[j][0], axis=1)[:, None, :] @ local for j in (0, 1))  # (n, 1, n_q)
+    second.product(((lam[:, None, None] * d_alpha) @ local).transpose(0, 2, 1), z_rate)
+    second.product(((lam[:, None, None] * d_beta) @ local).transpose(0, 2, 1), x_rate)
+    nu = lam[:, None] * (rp @ rate.transpose(0, 2, 1))[..., 0]  # ground components
+    second.angular(child, nu)
+    if parent != "ground":
+        # d(R_pᵀ v) = −R_pᵀ (ω_p × v): the entry [c, d] is −ν · (ω_p,d × Ω_c) with Ω_c in ground
+        second.angular(parent, -nu)
+        second.product(-cross(omega.transpose(0, 2, 1), nu[:, None, :]), parent_omega)
+
+
+def _projection_curvature(second: SecondOrder, side: str, lam: np.ndarray) -> None:
+    """Add to ``second`` the second derivative of ``λ`` (n,) times the knee frontal-plane projection angle.
+
+    The angle is ``θ(u) − θ(t)`` (negated on the right), ``θ(v) = atan2(v_z, v_y)`` the direction of
+    the projected thigh ``t`` (hip → knee) and shank ``u`` (knee → ankle):
+    ``∇θ = (−v_z, v_y) / |v|²``, ``∇²θ = [[2 v_y v_z, v_z² − v_y²], [v_z² − v_y², −2 v_y v_z]] / |v|⁴``;
+    the centres are the origins of the femur, tibia and talus.
+    """
+    frames = second.frames
+    lam = -lam if side == "r" else lam
+    bodies = [frames.index(f"{b}_{side}") for b in ("femur", "tibia", "talus")]
+    centres = frames.origins[:, bodies]  # (n, 3, 3)
+    jacs = [frames.point_jacobian(b, centres[:, k, None])[:, 0, 1:] for k, b in enumerate(BODIES[i] for i in bodies)]
+    t, u = (centres[:, 1] - centres[:, 0])[:, 1:], (centres[:, 2] - centres[:, 1])[:, 1:]
+
+    def slope(v):
+        return np.stack([-v[:, 1], v[:, 0]], axis=1) / np.einsum("ni,ni->n", v, v)[:, None]
+
+    def bend(v):
+        y, z = v[:, 0], v[:, 1]
+        off = z**2 - y**2
+        return (
+            np.stack([np.stack([2 * y * z, off], 1), np.stack([off, -2 * y * z], 1)], 1)
+            / ((y**2 + z**2) ** 2)[:, None, None]
+        )
+
+    g_t, g_u = -slope(t), slope(u)
+    pull = np.zeros((lam.shape[0], 3, 3))
+    pull[:, :, 1:] = lam[:, None, None] * np.stack([-g_t, g_t - g_u, g_u], axis=1)
+    second.points(np.array(bodies), centres, pull)
+    j_t, j_u = jacs[1] - jacs[0], jacs[2] - jacs[1]
+    for j, h in ((j_u, bend(u)), (j_t, -bend(t))):
+        second.product(j.transpose(0, 2, 1), (lam[:, None, None] * h) @ j)
+
+
+def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, lam: np.ndarray) -> None:
+    """Add to ``second`` the second derivative of ``λ`` (n, 3) times the whole-body centre of mass.
+
+    The segments' weights are points fixed in their bodies; the hand load (:func:`hand_load_jacobian`)
+    moves with the L5/S1 disc centre and turns with the thorax's heading ``h = P a / |P a|``, whose
+    curvature along ``λ`` is ``−(λhᵀ + hλᵀ + (λ·h)(I − 3hhᵀ)) / |P a|²`` on ``P da`` and
+    ``(I − hhᵀ) λ / |P a|`` on ``P d²a``.
+    """
+    frames = second.frames
+    frames = second.frames
+    loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
+    weights = -loads.force[..., 1]
+    share = weights / weights.sum(axis=1)[:, None]
+    l5 = BODIES.index("L5")
+    bodies = np.append(loads.body[:-1], l5)
+    points = np.concatenate([loads.point[:, :-1], frames.origins[:, l5, None]], axis=1)
+    second.points(bodies, points, share[:, :, None] * lam[:, None, :])
+    hand = share[:, -1] * np.broadcast_to(cond.load_distance, share.shape[:1])  # (n,) m
+    if not hand.any():
+        return
+    a = frames.axis(THORAX, 0)
+    flat = a * _FLOOR
+    norm = np.linalg.norm(flat, axis=1)
+    h = flat / norm[:, None]
+    lam_h = hand[:, None] * lam
+    along = np.einsum("ni,ni->n", lam_h, h)
+    tangent = (lam_h - along[:, None] * h) / norm[:, None]
+    second.direction(THORAX, a, tangent * _FLOOR)
+    da = cross(frames.angular_jacobian(THORAX).transpose(0, 2, 1), a[:, None, :]) * _FLOOR  # P (ω_c × a) (n, n_q, 3)
+    outer = lam_h[:, :, None] * h[:, None, :]
+    bend = -(outer + outer.transpose(0, 2, 1) + along[:, None, None] * (np.eye(3) - 3 * h[:, :, None] * h[:, None, :]))
+    second.product(da, (bend / norm[:, None, None] ** 2) @ da.transpose(0, 2, 1))
+
+
+def _foot_terms(problem: Problem, frames: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """The hinge rows' basis (2, 3) and the midtarsal spring's roll axis ``k·roll·a`` (n, 3) of a stance foot."""
+    model = problem.cond.model
+    a = model.midtarsal_axis[side]
+    e = rotation_vector(relative_matrix(problem.feet[side][1], frames.rotations[:, frames.index(f"calcn_{side}")]))
+    return _hinge_basis(a), MIDTARSAL_STIFFNESS * (e @ a)[:, None] * a
+
+
+def curvature(problem: Problem, frames: Frames, lam: np.ndarray) -> np.ndarray:
+    """Curvature (n, n_q, n_q) of the constraints weighted by ``lam`` and of the midtarsal springs.
+
+    ``Σᵢ λᵢ ∇²cᵢ`` over the rows of :func:`constraints` (same order), plus the springs'
+    ``k·roll·∇²roll`` (the part of their Hessian :func:`foot_energy` leaves out); the held joint
+    limits are linear.
+    """
+    cond = problem.cond
+    model = cond.model
+    n = lam.shape[0]
+    second = SecondOrder(frames)
+    row = 0
+    for side in cond.task.stance:
+        body = f"calcn_{side}"
+        mid = frames.point(body, model.landmarks[f"midtarsal_centre_{side}"][1])
+        second.points(np.array([frames.index(body)]), mid[:, None], lam[:, None, row : row + 3])
+        basis, spring = _foot_terms(problem, frames, side)
+        _orientation_curvature(second, body, problem.feet[side][1], lam[:, row + 3 : row + 5] @ basis + spring)
+        row += 5
+    gaze = (lam[:, None, row : row + 2] @ problem.gaze)[:, 0]
+    second.direction(THORAX, frames.axis(THORAX, 0), gaze)
+    row += 2
+    if cond.task.bends:
+        second.direction(THORAX, frames.axis(THORAX, 2), lam[:, row, None] * _UP)
+        _clinical_curvature(second, "lumbar_flexion", lam[:, row + 1])  # the pelvis's tilt is a joint angle
+        row += 2
+    _centre_of_mass_curvature(cond, second, np.stack([lam[:, row], np.zeros(n), lam[:, row + 1]], axis=1))
+    row += 2
+    for name in problem.targets:
+        if name in PROJECTION_ANGLES:
+            _projection_curvature(second, name[-1], lam[:, row])
+        elif name not in _JOINT_ANGLES:
+            _clinical_curvature(second, name, lam[:, row])
+        row += 1
+    return second.matrix()
 
 
 def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, Frames]:
@@ -309,14 +527,9 @@ def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: n
     ndarray (n, n_q + m, k)
         Coordinate part first, then the multipliers.
     """
-    n, m, nq = jac.shape
-    kkt = np.zeros((n, nq + m, nq + m))
-    kkt[:, :nq, :nq] = hessian
-    kkt[:, :nq, nq:] = jac.transpose(0, 2, 1)
-    kkt[:, nq:, :nq] = jac
+    m, nq = jac.shape[1:]
+    kkt = _kkt_matrix(hessian, jac, inactive)
     rows = nq + np.arange(m)
-    if inactive is not None:
-        kkt[:, rows, rows] = inactive
     try:
         return np.linalg.solve(kkt, rhs)
     except np.linalg.LinAlgError:
@@ -329,6 +542,19 @@ def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: n
         return np.linalg.solve(kkt, rhs)
 
 
+def _kkt_matrix(hessian: np.ndarray, jac: np.ndarray, inactive: np.ndarray | None) -> np.ndarray:
+    """``[H Jᵀ; J 0]`` (n, n_q + m, n_q + m), a unit on the diagonal of the ``inactive`` rows' multipliers."""
+    n, m, nq = jac.shape
+    kkt = np.zeros((n, nq + m, nq + m))
+    kkt[:, :nq, :nq] = hessian
+    kkt[:, :nq, nq:] = jac.transpose(0, 2, 1)
+    kkt[:, nq:, :nq] = jac
+    if inactive is not None:
+        rows = nq + np.arange(m)
+        kkt[:, rows, rows] = inactive
+    return kkt
+
+
 def foot_energy(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
     """Gradient (n, n_q) and Gauss–Newton Hessian (n, n_q, n_q) of the midtarsal springs' energy."""
     k = MIDTARSAL_STIFFNESS
@@ -336,16 +562,46 @@ def foot_energy(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarra
     return k * np.einsum("nk,nkc->nc", roll, jac), k * np.einsum("nkc,nkd->ncd", jac, jac)
 
 
-def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.ndarray):
+def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.ndarray, lam: np.ndarray | None = None):
+    """One Newton–KKT step at ``q``; given the multipliers ``lam`` (n, m) of the previous iterate,
+    the Hessian holds the Lagrangian's curvature weighted by them (:func:`curvature`)."""
     c, jac, frames = constraints(problem, q)
     foot_grad, foot_hess = foot_energy(problem, frames)
     passive_grad, passive_hess = passive_energy(problem.cond, q)
     grad = np.einsum("nij,nj->ni", problem.stiffness, q - q0) + linear + foot_grad + passive_grad
     rhs = -np.concatenate([grad, c], axis=1)[..., None]
     hessian = problem.stiffness + foot_hess + passive_hess
-    sol = kkt_solve(hessian, jac, rhs, problem.inactive(c.shape[1]))[..., 0]
+    inactive = problem.inactive(c.shape[1])
     nq = q.shape[1]
+    if lam is None:
+        sol = kkt_solve(hessian, jac, rhs, inactive)[..., 0]
+    else:
+        curved = curvature(problem, frames, np.where(inactive, 0.0, lam))
+        sol = _curved_solve(hessian, curved, jac, rhs[..., 0], inactive)
     return sol[:, :nq], sol[:, nq:], c, jac, frames
+
+
+def _curved_solve(hessian, curved, jac, rhs, inactive) -> np.ndarray:
+    """The KKT system (:func:`kkt_solve`) with the Hessian ``hessian + curved``; an element whose
+    system is then singular, or whose step meets no positive curvature along itself, is solved
+    with ``hessian`` alone (the energy's curvature without the constraints')."""
+    n, m, nq = jac.shape
+    kkt = _kkt_matrix(hessian, jac, inactive)
+    full = kkt[:, :nq, :nq]
+    full += curved
+    try:
+        sol = np.linalg.solve(kkt, rhs[..., None])[..., 0]
+        poor = np.zeros(n, dtype=bool)
+    except np.linalg.LinAlgError:
+        poor = np.linalg.slogdet(kkt)[0] == 0
+        sol = np.zeros((n, nq + m))
+        sol[~poor] = np.linalg.solve(kkt[~poor], rhs[~poor, :, None])[..., 0]
+    step = sol[:, :nq]
+    along = np.einsum("ni,ni->n", (full @ step[..., None])[..., 0], step)  # the step's own curvature
+    poor |= ~np.isfinite(sol).all(axis=1) | (along <= 0) & (np.abs(step).max(axis=1) > 0)
+    if poor.any():
+        sol[poor] = kkt_solve(hessian[poor], jac[poor], rhs[poor, :, None], inactive[poor])[..., 0]
+    return sol
 
 
 def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.ndarray | None = None):
@@ -354,9 +610,10 @@ def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.
 
     Only the elements ``todo`` (default: all) iterate; the others keep ``q_init``. An element stops
     at the iterate whose constraints are met and whose Newton step is below the tolerances (that
-    last step is not taken: the iterate and its multipliers are the solution). Returns the
-    coordinates, the constraint multipliers, the constraint residuals and Jacobians, and the
-    frames, all at the final iterate of every element.
+    last step is not taken: the iterate and its multipliers are the solution). Each step's
+    Hessian holds the constraints' curvature weighted by the previous iterate's multipliers (none
+    at the first). Returns the coordinates, the constraint multipliers, the constraint residuals
+    and Jacobians, and the frames, all at the final iterate of every element.
     """
     model = problem.cond.model
     q0 = model.neutral()
@@ -364,9 +621,16 @@ def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.
     tol = TOLERANCE * model.subject.segments["thigh"].length
     todo = np.arange(q.shape[0]) if todo is None else todo
     result = _Iterates(problem)
+    lam_all = None
     for _ in range(MAX_ITERATIONS):
         part = problem.take(todo)
-        step, lam, c, jac, frames = _newton_step(part, q[todo], linear[todo], q0)
+        rows = None if lam_all is None else result.rows(part, lam_all.shape[1])
+        lam_prev = None if lam_all is None else lam_all[todo[:, None], rows]
+        step, lam, c, jac, frames = _newton_step(part, q[todo], linear[todo], q0, lam_prev)
+        if lam_all is None:
+            lam_all = np.zeros((q.shape[0], c.shape[1] - part.limited.size + problem.limited.size))
+            rows = result.rows(part, lam_all.shape[1])
+        lam_all[todo[:, None], rows] = lam
         # a long step (far from the solution, e.g. after a joint was stopped at a limit) is shortened
         step *= np.minimum(1.0, MAX_STEP / np.maximum(np.abs(step).max(axis=1), 1e-300))[:, None]
         done = (np.abs(c).max(axis=1) < tol) & (np.abs(step).max(axis=1) < STEP_TOLERANCE)
@@ -392,14 +656,18 @@ class _Iterates:
         self.kept = np.zeros(problem.limits.shape[0], dtype=bool)
         self.lam = self.c = self.jac = self.frames = None
 
+    def rows(self, part: Problem, m: int) -> np.ndarray:
+        """Where the constraint rows of ``part`` (a problem of some elements) sit among the whole problem's ``m``."""
+        fixed = m - self.problem.limited.size
+        return np.concatenate([np.arange(fixed), fixed + np.searchsorted(self.problem.limited, part.limited)])
+
     def keep(self, part: Problem, index: np.ndarray, lam, c, jac, frames: Frames) -> None:
         """Store the values of the elements ``index`` (from the problem ``part`` of some elements,
         whose held limits, and so constraint rows, may be fewer)."""
         n, limited = self.kept.size, self.problem.limited
-        fixed = c.shape[1] - part.limited.size
-        rows = np.concatenate([np.arange(fixed), fixed + np.searchsorted(limited, part.limited)])
+        rows = self.rows(part, c.shape[1] - part.limited.size + limited.size)
         if self.frames is None:
-            m = fixed + limited.size
+            m = c.shape[1] - part.limited.size + limited.size
             self.lam, self.c, self.jac = np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m, jac.shape[2]))
             self.frames = Frames(
                 *(np.zeros((n,) + a.shape[1:]) for a in (frames.origins, frames.rotations, frames.joint_axes))
