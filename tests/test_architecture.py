@@ -29,8 +29,8 @@ LAYERS = (
     ("kinechain.study",),
     ("kinechain.cli", "kinechain.plot", "kinechain.explore", "kinechain"),
 )
-#: Imports allowed inside functions: optional extras only (``plot`` needs matplotlib; the ``sweep``
-#: extra's packages).
+#: Imports allowed inside functions or guarded blocks: optional extras only (``plot`` needs
+#: matplotlib; the ``sweep`` extra's packages; the ``fast`` extra's numba).
 OPTIONAL = (
     "kinechain.plot",
     "SALib.analyze",
@@ -38,6 +38,7 @@ OPTIONAL = (
     "dask.array",
     "dask.distributed",
     "netCDF4",
+    "numba",
     "tqdm.auto",
     "zarr",
 )
