@@ -74,15 +74,16 @@ class Counts:
             self.wrap(module, "body_frames", "frames", size=lambda p, q: np.atleast_2d(q).shape[0])
         for module in (kkt, sharing):
             self.wrap(module, "path_geometry", "paths", size=lambda muscles, frames: frames.origins.shape[0])
-        real_kkt = kkt.kkt_solve
+        self.wrap(kkt, "_newton_step", "steps")
+        self.wrap(kkt, "curvature", "curved", size=lambda problem, frames, lam: lam.shape[0])
+        real_kkt = kkt._kkt_matrix
 
-        def kkt_solve(hessian, jac, rhs, inactive=None):
-            self.elements["kkt"] += jac.shape[0]
+        def kkt_matrix(hessian, jac, inactive):
             self.kkt_size.add(jac.shape[2] + jac.shape[1])
-            return real_kkt(hessian, jac, rhs, inactive)
+            return real_kkt(hessian, jac, inactive)
 
-        kkt.kkt_solve = kkt_solve
-        self._undo.append((kkt, "kkt_solve", real_kkt))
+        kkt._kkt_matrix = kkt_matrix
+        self._undo.append((kkt, "_kkt_matrix", real_kkt))
         real_share = sharing.share_forces
 
         def share_forces(a, tau, **kwargs):
@@ -128,14 +129,17 @@ def stage_times(stats: pstats.Stats) -> dict[str, float]:
         "constraints and Jacobians": cumulative("constraints", "kkt.py")
         - frames_in_constraints
         + cumulative("foot_energy", "kkt.py"),
-        "KKT factorizations": cumulative("kkt_solve", "kkt.py"),
+        "constraint curvature": cumulative("curvature", "kkt.py"),
+        "KKT factorizations": cumulative("kkt_solve", "kkt.py") + cumulative("_curved_solve", "kkt.py"),
         "muscle path geometry": cumulative("path_geometry", "muscles.py"),
         "force sharing": cumulative("share_forces", "sharing.py"),
         "total": cumulative("simulate", "simulate.py"),
     }
 
 
-def floors(model, n: int, kkt_size: int, steps: float, frames: float, paths: float, iterations: float) -> dict:
+def floors(
+    model, n: int, kkt_size: int, steps: float, curved: float, frames: float, paths: float, iterations: float
+) -> dict:
     """Per stage: (arithmetic per evaluation, kernel, floor per evaluation in s)."""
     rng = np.random.default_rng(1)
     nb, nq, m, d = len(BODIES), len(COORDINATES), len(model.muscles), len(EQUILIBRIUM)
@@ -143,6 +147,8 @@ def floors(model, n: int, kkt_size: int, steps: float, frames: float, paths: flo
     t_frames = best(lambda: (rot @ rot, rot @ rot, rot @ rot[..., :1])) / n
     axes, arms = rng.normal(size=(n, 1, nq, 3)), rng.normal(size=(n, 10, 1, 3))
     t_jac = best(lambda: np.cross(axes, arms)) / n
+    factors = rng.normal(size=(n, nq, 3 * 10))
+    t_curved = best(lambda: factors @ factors.transpose(0, 2, 1)) / n
     kkt_mat = rng.normal(size=(n, kkt_size, kkt_size)) + kkt_size * np.eye(kkt_size)
     rhs = rng.normal(size=(n, kkt_size, 1))
     t_kkt = best(lambda: np.linalg.solve(kkt_mat, rhs)) / n
@@ -166,6 +172,11 @@ def floors(model, n: int, kkt_size: int, steps: float, frames: float, paths: flo
             f"{steps:.1f} steps × ~10 point Jacobians of (3 × {nq}) crosses",
             f"np.cross on (n, 10, {nq}, 3)",
             steps * t_jac,
+        ),
+        "constraint curvature": (
+            f"{curved:.1f} steps × Σ λ ∇²c over ~10 point and direction rows ({nq}×{nq})",
+            f"(n, {nq}, 30) @ (n, 30, {nq})",
+            curved * t_curved,
         ),
         "KKT factorizations": (
             f"{steps:.1f} steps × LU of {kkt_size}×{kkt_size} ({lu / 1e3:.0f} kflop)",
@@ -201,7 +212,7 @@ def main() -> None:
     kc.simulate(model, **inputs)
     profile.disable()
     times = stage_times(pstats.Stats(profile))
-    steps = counts.elements["kkt"] / n
+    steps = counts.elements["steps"] / n
     iterations, to_daqp = sharing_iterations(counts.sharing_problems)
     problems = sum(a.shape[0] for a, _ in counts.sharing_problems) / n
     floor = floors(
@@ -209,6 +220,7 @@ def main() -> None:
         n,
         max(counts.kkt_size),
         steps,
+        counts.elements["curved"] / n,
         counts.elements["frames"] / n,
         counts.elements["paths"] / n,
         problems * iterations,

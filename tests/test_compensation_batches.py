@@ -42,7 +42,9 @@ def test_chunks_with_and_without_compensation_line_up(model, monkeypatch):
     chunked = kc.propagate(model, task="single_stance_r", abductor_compensation=shares, strength=weak)
     np.testing.assert_allclose(chunked.q, whole.q, atol=1e-9)
     ratios = kc.coupling(chunked, inputs=["knee_valgus_r"], outputs=["pelvic_obliquity"]).values[:, 0, 0]
-    assert np.all(np.isfinite(ratios)) and ratios[0] == ratios[1] and ratios[2] == ratios[3]
+    # equal inputs, solved from different starts (warm starts): equal to the solver's tolerance
+    assert np.all(np.isfinite(ratios))
+    np.testing.assert_allclose(ratios[[1, 3]], ratios[[0, 2]], rtol=1e-9)
 
 
 def test_only_weak_abductors_move_the_lean(model):

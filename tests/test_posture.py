@@ -244,15 +244,16 @@ def test_public_functions_name_a_wrong_model_or_pose(model):
 
 
 def test_chunked_solve_equals_one_batch(model, monkeypatch):
-    from kinechain.posture import solver
+    from kinechain.posture import kkt, solver
 
     valgus = np.linspace(-10.0, 15.0, 7)
     whole = kc.propagate(model, knee_valgus_r=paired(valgus), femoral_ir_r=paired(valgus / 2))
     monkeypatch.setattr(solver, "CHUNK", 3)
     chunked = kc.propagate(model, knee_valgus_r=paired(valgus), femoral_ir_r=paired(valgus / 2))
-    np.testing.assert_allclose(chunked.q, whole.q, atol=1e-12)
+    # the warm starts of a chunk depend on its elements: equal to the solver's step tolerance
+    np.testing.assert_allclose(chunked.q, whole.q, atol=kkt.STEP_TOLERANCE)
     for name in OUTPUTS:
-        np.testing.assert_allclose(chunked[name], whole[name], atol=1e-10)
+        np.testing.assert_allclose(chunked[name], whole[name], atol=np.degrees(kkt.STEP_TOLERANCE))
     ratios = kc.coupling(chunked, inputs=["knee_valgus_r"], outputs=["lumbar_torsion"])
     assert ratios.shape == (7, 1, 1)
 

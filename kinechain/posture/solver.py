@@ -48,6 +48,12 @@ from .kkt import TOLERANCE, Problem, build_problem, minimize
 #: keep the working arrays in cache: on 4,000 single-stance cases, chunks of 500 ran 1.5 times as
 #: many evaluations per second as chunks of 5,000 (250 no faster; ``benchmarks/bench_evaluation.py``).
 CHUNK = 500
+#: The first solve starts every this many-th element of a chunk from the neutral posture and each
+#: of the others from the solution of the one before it: in a grid, neighbours differ by one step
+#: of one input. On a 12² grid of double stance (valgus × femoral rotation), 500 elements, the
+#: Newton evaluations per element fell from 4.5 to 3.4 and the time of the solve by a third; on
+#: paired random single-stance cases (no neighbours) from 4.5 to 4.4.
+WARM_START_STRIDE = 4
 #: A coordinate counts as beyond its range when it passes a limit by more than this (degrees).
 RANGE_SLACK = 1e-6
 #: Most rounds of the active set of joint limits.
@@ -280,9 +286,16 @@ def _solve_chunk(cond: Conditions) -> Pose:
     model = cond.model
     problem = build_problem(cond)
     q0 = np.broadcast_to(model.neutral(), (cond.n, len(COORDINATES))).copy()
-    problem, q, lam, c, frames = within_range(problem, np.zeros_like(q0), q0)
-    scale = model.subject.segments["thigh"].length
-    solved = _solved(q, c, scale)
+    q = q0.copy()
+    frames = Frames(*(np.zeros((cond.n, len(BODIES)) + shape) for shape in ((3,), (3, 3), (3, 3))))
+    solved = np.zeros(cond.n, dtype=bool)
+    # every WARM_START_STRIDE-th element from neutral, each of the others from the one before it
+    anchors = np.arange(0, cond.n, WARM_START_STRIDE)
+    problem, lam = _solve_into(problem, anchors, np.zeros_like(q0), q0[anchors], q, None, solved, frames)
+    start = np.where(solved[anchors, None], q[anchors], q0[anchors])[np.arange(cond.n) // WARM_START_STRIDE]
+    others = np.flatnonzero(np.arange(cond.n) % WARM_START_STRIDE)
+    if others.size:
+        problem, lam = _solve_into(problem, others, np.zeros_like(q0), start[others], q, lam, solved, frames)
     # not solved without the deficit: start again from neutral, without a deficit
     lost = np.flatnonzero(~solved)
     q[lost] = q0[lost]
@@ -291,7 +304,6 @@ def _solve_chunk(cond: Conditions) -> Pose:
     held = holding(cond, q, frames)
     deficit = held.deficit
     deficit[lost] = 0.0
-    lam = _per_coordinate(problem, lam)
     again = ~solved
     if holds_lean(cond):  # the lean is a target (released where no compensation is asked), in every chunk
         lam = np.insert(lam, lam.shape[1] - len(COORDINATES), 0.0, axis=1)
@@ -307,11 +319,7 @@ def _solve_chunk(cond: Conditions) -> Pose:
         again[leaning] = True
     again = np.flatnonzero(again | deficit.any(axis=1))
     if again.size:
-        part, q[again], part_lam, c, part_frames = within_range(problem.take(again), deficit[again], q[again])
-        problem = problem.put(again, part)
-        lam[again] = _per_coordinate(part, part_lam)
-        frames.put(again, part_frames)
-        solved[again] = _solved(q[again], c, scale)
+        problem, lam = _solve_into(problem, again, deficit, q[again], q, lam, solved, frames)
     at_q = np.ones(cond.n, dtype=bool)
     at_q[again] = False
 
@@ -344,6 +352,30 @@ def _solve_chunk(cond: Conditions) -> Pose:
         held.sharing,
         at_q,
     )
+
+
+def _solve_into(
+    problem: Problem,
+    index: np.ndarray,
+    linear: np.ndarray,
+    start: np.ndarray,
+    q: np.ndarray,
+    lam: np.ndarray | None,
+    solved: np.ndarray,
+    frames: Frames,
+) -> tuple[Problem, np.ndarray]:
+    """Solve the elements ``index`` from the postures ``start`` with the generalized force
+    ``linear`` (n, n_q) (:func:`within_range`), writing their coordinates, solved flags and frames
+    into ``q``, ``solved`` and ``frames``; returns the problem with their held limits and released
+    targets, and the multipliers (:func:`_per_coordinate`) with theirs (new if ``lam`` is None)."""
+    part, q[index], part_lam, c, part_frames = within_range(problem.take(index), linear[index], start)
+    solved[index] = _solved(q[index], c, part.cond.model.subject.segments["thigh"].length)
+    frames.put(index, part_frames)
+    part_lam = _per_coordinate(part, part_lam)
+    if lam is None:
+        lam = np.zeros((q.shape[0], part_lam.shape[1]))
+    lam[index] = part_lam
+    return problem.put(index, part), lam
 
 
 def _per_coordinate(problem: Problem, lam: np.ndarray) -> np.ndarray:
