@@ -36,3 +36,30 @@ def test_simulate_agrees_with_and_without_the_kernels(model, monkeypatch):
     for name, value in plain.data_vars.items():
         if value.dtype.kind == "f":
             np.testing.assert_allclose(fast[name], value, rtol=1e-9, atol=1e-9, err_msg=name)
+
+
+def test_active_set_kernel_agrees_with_numpy(model):
+    """The force sharing's batched active set on the model's own problems (single stance with weak
+    abductors, whose reserves make many elements cycle, and squats): the same elements settle, with
+    the same activations to 1e-9."""
+    from kinechain.mechanics import sharing
+
+    seen = []
+    real = sharing.share_forces
+
+    def record(a, tau, **kwargs):
+        seen.append((a, tau))
+        return real(a, tau, **kwargs)
+
+    sharing.share_forces = record
+    try:
+        kc.propagate(model, task="single_stance_r", knee_valgus_r=[0.0, 10.0], strength={"gluteus_medius": [1.0, 0.2]})
+        kc.propagate(model, task="single_leg_squat_r", knee_flexion=[20.0, 60.0], knee_valgus_r=[0.0, 10.0])
+    finally:
+        sharing.share_forces = real
+    a, tau = (np.concatenate(x) for x in zip(*seen, strict=True))
+    r2, start = sharing.RESERVE_SCALE**2, np.zeros((a.shape[0], a.shape[2]))
+    compiled, settled = _compiled.active_set(a, tau, r2, 1e-9, start, sharing.MAX_ACTIVE_SET_ITERATIONS)
+    reference, expected = sharing._active_set(a, tau, r2, 1e-9, start, sharing.MAX_ACTIVE_SET_ITERATIONS)
+    assert settled.tolist() == expected.tolist() and settled.any() and not settled.all()
+    np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-9)

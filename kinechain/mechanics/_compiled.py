@@ -97,4 +97,112 @@ def _path_geometry(
     return length, moment, points, grad, torque, force
 
 
-path_geometry = numba.njit(cache=True, nogil=True)(_path_geometry) if ENABLED else None
+def _active_set(a_mat, tau, r2, tol, start, iterations):
+    """The batched primal–dual active-set method of the quadratic force sharing, element by element
+    (see :func:`kinechain.mechanics.sharing._active_set`; the same iterations and rules, each
+    element's ``D × D`` system factorized once per iteration by Cholesky)."""
+    n, d, m = a_mat.shape
+    act = np.zeros((n, m))
+    settled = np.zeros(n, dtype=np.bool_)
+    system = np.empty((d, d))
+    rhs = np.empty(d)
+    reserve = np.empty(d)
+    work = np.empty(d)
+    a = np.empty(m)
+    pulled = np.empty(m)
+    for e in range(n):
+        lower = start[e] <= tol
+        upper = start[e] >= 1.0 - tol
+        for _ in range(iterations):
+            # the optimality conditions on the free set: a_F = A_Fᵀ ρ / R², ρ = τ − A_U 1 − A_F a_F
+            for i in range(d):
+                rhs[i] = tau[e, i]
+                for k in range(d):
+                    system[i, k] = r2 if i == k else 0.0
+            for j in range(m):
+                if upper[j]:
+                    for i in range(d):
+                        rhs[i] -= a_mat[e, i, j]
+                elif not lower[j]:
+                    for i in range(d):
+                        aij = a_mat[e, i, j]
+                        for k in range(i + 1):
+                            system[i, k] += aij * a_mat[e, k, j]
+            _cholesky(system)
+            for i in range(d):
+                work[i] = r2 * rhs[i]
+            _cholesky_solve(system, work, reserve)
+            # one step of iterative refinement
+            for i in range(d):
+                work[i] = rhs[i] - reserve[i]
+            for j in range(m):
+                if not (upper[j] or lower[j]):
+                    s = 0.0
+                    for i in range(d):
+                        s += a_mat[e, i, j] * reserve[i]
+                    s /= r2
+                    for i in range(d):
+                        work[i] -= a_mat[e, i, j] * s
+            for i in range(d):
+                work[i] *= r2
+            _cholesky_solve(system, work, rhs)
+            for i in range(d):
+                reserve[i] += rhs[i]
+            same = True
+            for j in range(m):
+                s = 0.0
+                for i in range(d):
+                    s += a_mat[e, i, j] * reserve[i]
+                pulled[j] = s / r2
+                free = not (lower[j] or upper[j])
+                a[j] = pulled[j] if free else (1.0 if upper[j] else 0.0)
+                multiplier = a[j] - pulled[j]
+                new_lower = (free and a[j] < -tol) or (lower[j] and multiplier >= -tol)
+                new_upper = (free and a[j] > 1.0 + tol) or (upper[j] and multiplier <= tol)
+                if new_lower != lower[j] or new_upper != upper[j]:
+                    same = False
+                lower[j], upper[j] = new_lower, new_upper
+            if same:
+                for j in range(m):
+                    act[e, j] = min(max(a[j], 0.0), 1.0)
+                settled[e] = True
+                break
+    return act, settled
+
+
+def _cholesky(matrix):
+    """Cholesky factor in place, in the lower triangle (the upper one is left as it is)."""
+    d = matrix.shape[0]
+    for j in range(d):
+        s = matrix[j, j]
+        for k in range(j):
+            s -= matrix[j, k] * matrix[j, k]
+        matrix[j, j] = np.sqrt(s)
+        for i in range(j + 1, d):
+            s = matrix[i, j]
+            for k in range(j):
+                s -= matrix[i, k] * matrix[j, k]
+            matrix[i, j] = s / matrix[j, j]
+
+
+def _cholesky_solve(factor, rhs, out):
+    """Solve ``L Lᵀ x = rhs`` into ``out`` with the lower factor ``L``."""
+    d = factor.shape[0]
+    for i in range(d):
+        s = rhs[i]
+        for k in range(i):
+            s -= factor[i, k] * out[k]
+        out[i] = s / factor[i, i]
+    for i in range(d - 1, -1, -1):
+        s = out[i]
+        for k in range(i + 1, d):
+            s -= factor[k, i] * out[k]
+        out[i] = s / factor[i, i]
+
+
+if ENABLED:
+    _jit = numba.njit(cache=True, nogil=True)
+    _cholesky, _cholesky_solve = _jit(_cholesky), _jit(_cholesky_solve)
+    path_geometry, active_set = _jit(_path_geometry), _jit(_active_set)
+else:
+    path_geometry = active_set = None

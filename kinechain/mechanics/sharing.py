@@ -14,6 +14,7 @@ import daqp
 import numpy as np
 
 from ..body.chain import Frames
+from . import _compiled
 from .external import (
     EQUILIBRIUM,
     GroundReaction,
@@ -129,11 +130,12 @@ def share_forces(
         act = _cubic_finish(a_mat, tau, r2, start)
     else:
         n, _, m = a_mat.shape
-        act, solved = _active_set(a_mat, tau, r2, tol, np.zeros((n, m)), MAX_ACTIVE_SET_ITERATIONS)
+        active_set = _compiled.active_set if _compiled.ENABLED else _active_set
+        act, solved = active_set(a_mat, tau, r2, tol, np.zeros((n, m)), MAX_ACTIVE_SET_ITERATIONS)
         rest = np.flatnonzero(~solved)
         if rest.size:
             guess = np.array([_dual_active_set(a_mat[i], tau[i], reserve_scale) for i in rest])
-            polished, solved[rest] = _active_set(a_mat[rest], tau[rest], r2, tol, guess, POLISH_ITERATIONS)
+            polished, solved[rest] = active_set(a_mat[rest], tau[rest], r2, tol, guess, POLISH_ITERATIONS)
             # an element whose finish does not settle keeps daqp's activations (and is not converged)
             act[rest] = np.where(solved[rest, None], polished, guess)
     return act, tau - _product(a_mat, act), solved
