@@ -11,13 +11,13 @@ from kinechain.mechanics import _compiled, muscles
 
 pytestmark = pytest.mark.skipif(not _compiled.ENABLED, reason="the fast extra (numba) is not installed")
 
-FIELDS = ("length", "moment_arm", "points", "grad", "crossing_moment", "crossing_force")
+FIELDS = ("length", "moment_arm", "crossing_moment", "crossing_force")
 
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.6))
 def test_path_geometry_kernel_agrees_with_numpy(model, seed, spread):
-    """Lengths, moment arms, path points, gradients and crossing loads, to 1e-9 of each array's
+    """Lengths, moment arms and crossing loads, to 1e-9 of each array's
     largest value, on random postures (coordinates spread about neutral, radians)."""
     q = model.neutral() + np.random.default_rng(seed).normal(0.0, spread, (7, len(model.neutral())))
     frames = body_frames(model.p, q)

@@ -8,7 +8,7 @@ from strategies import postures
 from kinechain.body.chain import body_frames
 from kinechain.body.topology import BODIES
 from kinechain.mechanics.kinematics import coordinate_array
-from kinechain.mechanics.muscles import path_geometry
+from kinechain.mechanics.muscles import path_geometry, path_points
 
 
 @settings(max_examples=10)
@@ -19,8 +19,10 @@ def test_crossing_loads_are_the_sums_over_distal_points(model, q):
     geometry = path_geometry(model.muscles, frames)
     bodies = list(range(len(BODIES)))
     distal = model.muscles.distal  # (K, M, P)
-    pull = -geometry.grad  # (n, M, P, 3) per newton of tension
-    arm = geometry.points[:, None] - frames.origins[:, :, None, None, :]  # (n, K, M, P, 3)
+    points, grad, length = path_points(model.muscles, frames)
+    np.testing.assert_allclose(geometry.length, length, rtol=1e-12)
+    pull = -grad  # (n, M, P, 3) per newton of tension
+    arm = points[:, None] - frames.origins[:, :, None, None, :]  # (n, K, M, P, 3)
     force = np.einsum("kmp,nmpi->nkmi", distal, pull)
     moment = np.einsum("kmp,nkmpi->nkmi", distal, np.cross(arm, pull[:, None]))
     np.testing.assert_allclose(geometry.distal_force(bodies), force, rtol=0, atol=1e-12)

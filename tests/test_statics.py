@@ -23,7 +23,7 @@ from kinechain.mechanics.external import (
     pelvis_residual,
 )
 from kinechain.mechanics.kinematics import coordinate_array
-from kinechain.mechanics.muscles import path_geometry
+from kinechain.mechanics.muscles import path_geometry, path_points
 from kinechain.mechanics.sharing import share_forces
 from kinechain.statics import equilibrium_labels
 
@@ -339,12 +339,13 @@ _TASK_INPUTS = {
 }
 
 
-def _from_below(model, frames, stance, weights, tension, geometry):
+def _from_below(model, frames, stance, weights, tension):
     """Per lumbar level, the force and moment (about the joint centre) of everything acting on the chain
     BELOW it: the external loads (segment weights, ground reaction) and, apart, the pull of every muscle at
     its path points on those segments. Independent of the top-down evaluation of the statics."""
     grf = ground_reaction(model, frames, stance, weights)
     body = model.muscles.point_body
+    points, grad, _ = path_points(model.muscles, frames)
     out = {}
     for level, vertebra in (("l5s1", "L5"), ("l4l5", "L4")):
         k = BODIES.index(vertebra)
@@ -357,8 +358,8 @@ def _from_below(model, frames, stance, weights, tension, geometry):
             force = force + grf.force[side]
             moment = moment + np.cross(grf.point[side] - centre, grf.force[side]) + grf.moment[side]
         on_lower = (body >= 0) & ~upper[np.where(body >= 0, body, 0)]  # (M, P)
-        pull = -tension[:, :, None, None] * geometry.grad * on_lower[None, :, :, None]  # (n, M, P, 3)
-        pull_moment = np.cross(geometry.points - centre[:, None, None], pull).sum(axis=(1, 2))
+        pull = -tension[:, :, None, None] * grad * on_lower[None, :, :, None]  # (n, M, P, 3)
+        pull_moment = np.cross(points - centre[:, None, None], pull).sum(axis=(1, 2))
         out[level] = (force, moment, pull.sum(axis=(1, 2)), pull_moment)
     return out
 
@@ -390,7 +391,7 @@ def test_muscle_passive_and_reserve_moments_add_up_to_the_net_moment(model, task
     )
     # bottom-up against top-down
     weights = external_loads(model, frames, cond.load_mass, cond.load_distance)
-    below = _from_below(model, frames, cond.task.stance, weights, np.nan_to_num(tension), geometry)
+    below = _from_below(model, frames, cond.task.stance, weights, np.nan_to_num(tension))
     labels = equilibrium_labels()
     for level, disc_body in (("l5s1", "sacrum"), ("l4l5", "L5")):
         force, moment, pull, pull_moment = (

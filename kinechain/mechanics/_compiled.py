@@ -35,44 +35,46 @@ def _path_geometry(
     m, p = point_body.shape
     c_count = crossing_body.shape[0]
     length = np.zeros((n, m))
-    points = np.empty((n, m, p, 3))
-    grad = np.zeros((n, m, p, 3))
+    # one posture's path points and length gradients at a time (the batch's would not stay in cache)
+    points = np.empty((m, p, 3))
+    grad = np.empty((m, p, 3))
     torque = np.empty((n, c_count, 3))
     force = np.empty((n, c_count, 3))
     moment = np.zeros((n, m, n_coordinates))
     for e in range(n):
+        grad[:] = 0.0
         for j in range(m):
             for i in range(p):
                 k = min(i, n_points[j] - 1)  # padded slots repeat the insertion
                 b = point_body[j, k]
                 for a in range(3):
-                    points[e, j, i, a] = (
+                    points[j, i, a] = (
                         origins[e, b, a]
                         + rotations[e, b, a, 0] * point_local[j, k, 0]
                         + rotations[e, b, a, 1] * point_local[j, k, 1]
                         + rotations[e, b, a, 2] * point_local[j, k, 2]
                     )
             for i in range(p - 1):
-                d0 = points[e, j, i + 1, 0] - points[e, j, i, 0]
-                d1 = points[e, j, i + 1, 1] - points[e, j, i, 1]
-                d2 = points[e, j, i + 1, 2] - points[e, j, i, 2]
+                d0 = points[j, i + 1, 0] - points[j, i, 0]
+                d1 = points[j, i + 1, 1] - points[j, i, 1]
+                d2 = points[j, i + 1, 2] - points[j, i, 2]
                 s = np.sqrt(d0 * d0 + d1 * d1 + d2 * d2)
                 length[e, j] += s
                 if s > 0:
-                    grad[e, j, i, 0] -= d0 / s
-                    grad[e, j, i, 1] -= d1 / s
-                    grad[e, j, i, 2] -= d2 / s
-                    grad[e, j, i + 1, 0] += d0 / s
-                    grad[e, j, i + 1, 1] += d1 / s
-                    grad[e, j, i + 1, 2] += d2 / s
+                    grad[j, i, 0] -= d0 / s
+                    grad[j, i, 1] -= d1 / s
+                    grad[j, i, 2] -= d2 / s
+                    grad[j, i + 1, 0] += d0 / s
+                    grad[j, i + 1, 1] += d1 / s
+                    grad[j, i + 1, 2] += d2 / s
         for c in range(c_count):
             j = crossing_muscle[c]
             f0 = f1 = f2 = t0 = t1 = t2 = 0.0
             for i in range(p):
                 w = crossing_mask[c, i]
                 if w != 0.0:
-                    x0, x1, x2 = points[e, j, i, 0], points[e, j, i, 1], points[e, j, i, 2]
-                    g0, g1, g2 = w * grad[e, j, i, 0], w * grad[e, j, i, 1], w * grad[e, j, i, 2]
+                    x0, x1, x2 = points[j, i, 0], points[j, i, 1], points[j, i, 2]
+                    g0, g1, g2 = w * grad[j, i, 0], w * grad[j, i, 1], w * grad[j, i, 2]
                     f0 += g0
                     f1 += g1
                     f2 += g2
@@ -94,7 +96,7 @@ def _path_geometry(
                 + torque[e, c, 2] * joint_axes[e, k, 2, a]
             )
             moment[e, column_muscle[t], column_coordinate[t]] -= along
-    return length, moment, points, grad, torque, force
+    return length, moment, torque, force
 
 
 def _active_set(a_mat, tau, r2, tol, start, iterations):

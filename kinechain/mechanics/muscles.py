@@ -33,10 +33,6 @@ class PathGeometry:
         Musculotendon length (m).
     moment_arm : ndarray (n, M, n_q)
         ``−∂L/∂q`` (m per rad; per m for translations, which is zero).
-    points : ndarray (n, M, P, 3)
-        Path points in ground (m); padded points repeat the insertion.
-    grad : ndarray (n, M, P, 3)
-        ``∂L/∂p_i``: unit vectors; the muscle pulls point ``i`` along ``−grad`` per newton of tension.
     crossing : tuple of ndarray (C,) of int
         Body and muscle of every muscle crossing a body's joint
         (:attr:`~kinechain.body.musculature.MuscleSet.crossings`).
@@ -50,8 +46,6 @@ class PathGeometry:
 
     length: np.ndarray
     moment_arm: np.ndarray
-    points: np.ndarray
-    grad: np.ndarray
     crossing: tuple = field(metadata={"batch": False})
     crossing_moment: np.ndarray
     crossing_force: np.ndarray
@@ -80,10 +74,10 @@ def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     by a compiled kernel where the ``fast`` extra is installed (:mod:`._compiled`)."""
     if _compiled.ENABLED:
         k, muscle, _, _ = muscles.crossings
-        length, moment, pts, grad, torque, force = _compiled.path_geometry(
+        length, moment, torque, force = _compiled.path_geometry(
             frames.origins, frames.rotations, frames.joint_axes, *_kernel_tables(muscles), len(COORDINATES)
         )
-        return PathGeometry(length, moment, pts, grad, (k, muscle), -torque, -force)
+        return PathGeometry(length, moment, (k, muscle), -torque, -force)
     return _path_geometry(muscles, frames)
 
 
@@ -98,8 +92,19 @@ def _kernel_tables(muscles: MuscleSet) -> tuple[np.ndarray, ...]:
     return (muscles.point_body, muscles.point_local, n_points, k, muscle, mask[muscle, slot], *columns)
 
 
-def _path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
-    """:func:`path_geometry` in numpy."""
+def path_points(muscles: MuscleSet, frames: Frames) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Path points of every muscle over a batch of postures, and the length's gradient there.
+
+    Returns
+    -------
+    points : ndarray (n, M, P, 3)
+        Path points in ground (m); padded points repeat the insertion.
+    grad : ndarray (n, M, P, 3)
+        ``∂L/∂p_i``: unit vectors; the muscle pulls point ``i`` along ``−grad`` per newton of
+        tension.
+    length : ndarray (n, M)
+        Musculotendon length (m).
+    """
     n = frames.origins.shape[0]
     m, p = muscles.point_body.shape
     body = muscles.point_body.ravel()
@@ -118,10 +123,16 @@ def _path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     seg = np.diff(pts, axis=2)  # (n, M, P-1, 3)
     seg_len = np.linalg.norm(seg, axis=-1)
     unit = np.divide(seg, seg_len[..., None], out=np.zeros_like(seg), where=seg_len[..., None] > 0)
-    length = seg_len.sum(axis=-1)
     grad = np.zeros_like(pts)
     grad[:, :, :-1] -= unit
     grad[:, :, 1:] += unit
+    return pts, grad, seg_len.sum(axis=-1)
+
+
+def _path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
+    """:func:`path_geometry` in numpy."""
+    n, m = frames.origins.shape[0], len(muscles)
+    pts, grad, length = path_points(muscles, frames)
     # For every joint body k and muscle crossing it: Σ_i (p_i − o_k) × g_i over the path points
     # distal to it, as Σ p_i × g_i − o_k × Σ g_i (muscles not crossing the joint give zero).
     k, muscle, slot, mask = muscles.crossings
@@ -132,7 +143,7 @@ def _path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     moment = np.zeros((n, m, len(COORDINATES)))
     for pair, axis, line, column in muscles.crossing_columns:
         moment[:, line, column] -= along[:, pair, axis]
-    return PathGeometry(length, moment, pts, grad, (k, muscle), -torque, -force)
+    return PathGeometry(length, moment, (k, muscle), -torque, -force)
 
 
 def force_length_active(normalized_length: np.ndarray) -> np.ndarray:
