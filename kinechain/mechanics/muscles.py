@@ -183,7 +183,7 @@ def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: n
     A rigid tendon stays at its slack length and the fibre takes the whole musculotendon length
     ``length`` (n, M) beyond it. A compliant tendon (``muscles.compliant_tendon``) stretches until
     its force equals the fibre's passive force along it (De Groote et al. 2016 curves), found by
-    bisection: the stretched fibre's passive force is shared with the tendon, as in the source
+    regula falsi on the tendon force: the stretched fibre's passive force is shared with the tendon, as in the source
     model at zero activation. The same fibre length sets the active force–length factor, so the
     further stretch of the tendon under active force is not modelled (the fibre would be shorter).
     ``tightness`` (n, M) shortens the tendon slack length by that many optimal fibre lengths; a

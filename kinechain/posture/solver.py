@@ -7,10 +7,11 @@ neutral standing posture ``q₀``::
 
 subject to the task's constraints and every prescribed clinical input
 (:mod:`kinechain.posture.kkt`); ``K`` and ``d`` are described in
-:mod:`kinechain.posture.energy` and ``docs/model.md``. The posture is solved twice: without
-``d``, then with the deficit of the muscles at that posture (in single-leg tasks with
-``abductor_compensation``, in between with the trunk leaning over the stance leg:
-:mod:`kinechain.posture.compensation`).
+:mod:`kinechain.posture.energy` and ``docs/model.md``. The posture is solved without ``d``
+(every :data:`WARM_START_STRIDE`-th element of a chunk from ``q₀``, the others from the solution
+before them), then again with the deficit of the muscles at that posture where there is one (in
+single-leg tasks with ``abductor_compensation``, in between with the trunk leaning over the stance
+leg: :mod:`kinechain.posture.compensation`).
 """
 
 from __future__ import annotations
