@@ -295,8 +295,10 @@ def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.nd
     # every weight but the last is fixed in its body; the last is the hand load (external_loads)
     share = weights / total[:, None]
     jac = frames.weighted_point_jacobian(loads.body[:-1], loads.point[:, :-1], share[:, :-1])
-    load_distance = np.broadcast_to(cond.load_distance, (frames.origins.shape[0],))
-    jac += (weights[:, -1] / total)[:, None, None] * hand_load_jacobian(frames, load_distance)
+    held = np.flatnonzero(weights[:, -1])  # where a load is held
+    if held.size:
+        distance = np.broadcast_to(cond.load_distance, (frames.origins.shape[0],))[held]
+        jac[held] += share[held, -1, None, None] * hand_load_jacobian(frames.take(held), distance)
     return com, jac
 
 
@@ -623,7 +625,7 @@ def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.
     result = _Iterates(problem)
     lam_all = None
     for _ in range(MAX_ITERATIONS):
-        part = problem.take(todo)
+        part = problem if todo.size == q.shape[0] else problem.take(todo)  # todo is sorted
         rows = None if lam_all is None else result.rows(part, lam_all.shape[1])
         lam_prev = None if lam_all is None else lam_all[todo[:, None], rows]
         step, lam, c, jac, frames = _newton_step(part, q[todo], linear[todo], q0, lam_prev)
