@@ -1,5 +1,5 @@
-"""Elements of batched records: nested dataclasses, dicts and tuples of arrays whose first axis is
-the batch.
+"""Batched records (nested dataclasses, dicts and tuples of arrays whose first axis is the batch):
+some elements replaced by those of another record.
 
 A dataclass field declared with ``metadata={"batch": False}`` holds the same value for every
 element (an index table, say) and is carried over as it is.
@@ -12,11 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
-
-def take(record: Any, index: np.ndarray) -> Any:
-    """The elements ``index`` of a batched record (new arrays)."""
-    return _map(lambda arrays: arrays[0][index], [record])
 
 
 def put(record: Any, index: np.ndarray, part: Any) -> Any:
