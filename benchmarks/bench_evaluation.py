@@ -26,7 +26,7 @@ from _timing import REPEAT, best
 from bench_cost_model import paired_single_stance
 
 import kinechain as kc
-from kinechain.mechanics import _compiled
+from kinechain import _compiled
 from kinechain.posture.solver import CHUNK
 from kinechain.study.simulate import result_bytes
 

@@ -19,6 +19,7 @@ LAYERS = (
         "kinechain._html",
         "kinechain._frozen",
         "kinechain._records",
+        "kinechain._compiled",
         "kinechain.variables",
         "kinechain.batch",
     ),

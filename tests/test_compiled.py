@@ -6,13 +6,27 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kinechain as kc
+from kinechain import _compiled
 from kinechain.body.chain import body_frames
-from kinechain.mechanics import _compiled, muscles
+from kinechain.mechanics import _kernels, muscles
 from kinechain.mechanics.sharing import share_forces
 
 pytestmark = pytest.mark.skipif(not _compiled.ENABLED, reason="the fast extra (numba) is not installed")
 
 FIELDS = ("length", "moment_arm", "crossing_moment", "crossing_force")
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.6), n=st.sampled_from([1, 7]))
+def test_frames_kernel_agrees_with_numpy(model, seed, spread, n):
+    """Segment origins, orientations and joint axes, to 1e-12, on random postures (one and several)."""
+    q = model.neutral() + np.random.default_rng(seed).normal(0.0, spread, (n, len(model.neutral())))
+    compiled = body_frames(model.p, q)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compiled, "ENABLED", False)
+        reference = body_frames(model.p, q)
+    for name in ("origins", "rotations", "joint_axes"):
+        np.testing.assert_allclose(getattr(compiled, name), getattr(reference, name), rtol=0, atol=1e-12, err_msg=name)
 
 
 @settings(max_examples=10, deadline=None)
@@ -57,7 +71,7 @@ def test_active_set_kernel_agrees_with_numpy(model, monkeypatch):
     kc.propagate(model, task="single_leg_squat_r", knee_flexion=[20.0, 60.0], knee_valgus_r=[0.0, 10.0])
     a, tau = (np.concatenate(x) for x in zip(*seen, strict=True))
     r2, start = sharing.RESERVE_SCALE**2, np.zeros((a.shape[0], a.shape[2]))
-    compiled, settled = _compiled.active_set(a, tau, r2, 1e-9, start, sharing.MAX_ACTIVE_SET_ITERATIONS)
+    compiled, settled = _kernels.active_set(a, tau, r2, 1e-9, start, sharing.MAX_ACTIVE_SET_ITERATIONS)
     reference, expected = sharing._active_set(a, tau, r2, 1e-9, start, sharing.MAX_ACTIVE_SET_ITERATIONS)
     assert settled.tolist() == expected.tolist() and settled.any() and not settled.all()
     np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-9)

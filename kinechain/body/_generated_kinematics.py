@@ -13,7 +13,7 @@ def local_joints(q, p):
     q : (..., 28) coordinates; p : (65,) parameters.
     Returns (..., 16, 21): see ``kinechain.body.symbolic.expressions``.
     """
-    q = numpy.asarray(q, dtype=float)
+    q = numpy.asarray(q, dtype=numpy.float64)
     q_pelvis_tilt = q[..., 0]
     q_pelvis_list = q[..., 1]
     q_pelvis_rotation = q[..., 2]

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .._compiled import compiled, enabled
 from . import _generated_kinematics as generated
 from .topology import BODIES, COORDINATES, PARENTS, TRANSLATIONS, joint_coordinates
 
@@ -313,6 +314,42 @@ def _orders():
 )
 
 
+def _compose_frames(local: np.ndarray, parent: np.ndarray):
+    """:func:`body_frames`' composition down the tree, posture by posture (the compiled kernel):
+    ``local`` (n, n_bodies, 21) from the generated local joints, ``parent`` each body's parent
+    index (−1 for the root). Returns origins, rotations and joint axes."""
+    n, n_bodies, _ = local.shape
+    origins = np.empty((n, n_bodies, 3))
+    rotations = np.empty((n, n_bodies, 3, 3))
+    joint_axes = np.empty((n, n_bodies, 3, 3))
+    for e in range(n):
+        for b in range(n_bodies):
+            up = parent[b]
+            for i in range(3):
+                for j in range(3):
+                    if up < 0:
+                        rotations[e, b, i, j] = local[e, b, 3 * i + j]
+                        joint_axes[e, b, i, j] = local[e, b, 12 + 3 * i + j]
+                        continue
+                    turned = axis = 0.0
+                    for k in range(3):
+                        turned += rotations[e, up, i, k] * local[e, b, 3 * k + j]
+                        axis += rotations[e, up, i, k] * local[e, b, 12 + 3 * k + j]
+                    rotations[e, b, i, j], joint_axes[e, b, i, j] = turned, axis
+                origins[e, b, i] = local[e, b, 9 + i]
+                if up >= 0:
+                    origins[e, b, i] = origins[e, up, i]
+                    for k in range(3):
+                        origins[e, b, i] += rotations[e, up, i, k] * local[e, b, 9 + k]
+    return origins, rotations, joint_axes
+
+
+#: The compiled kernels of :func:`body_frames` (None without them): the generated local joints
+#: and the composition.
+_COMPILED = (compiled(generated.local_joints), compiled(_compose_frames))
+_PARENT_ARRAY = np.array(PARENT_INDEX)
+
+
 def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
     """Compose the local joint transforms down the tree.
 
@@ -327,7 +364,10 @@ def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
     -------
     Frames
     """
-    q = np.asarray(q, dtype=float).reshape(-1, len(COORDINATES))
+    q = np.ascontiguousarray(q, dtype=float).reshape(-1, len(COORDINATES))
+    if enabled():
+        local_joints, compose = _COMPILED
+        return Frames(*compose(local_joints(q, p), _PARENT_ARRAY))
     # one posture: the generated expressions on scalars, a fraction of their cost on (1,) arrays
     local = generated.local_joints(q[0], p)[None] if q.shape[0] == 1 else generated.local_joints(q, p)  # (n, b, 21)
     rot_local = local[..., :9].reshape(q.shape[0], len(BODIES), 3, 3)

@@ -206,7 +206,7 @@ def generate_source() -> str:
         f"    q : (..., {len(COORDINATES)}) coordinates; p : ({len(chain.p)},) parameters.",
         f"    Returns (..., {len(BODIES)}, 21): see ``kinechain.body.symbolic.expressions``.",
         '    """',
-        "    q = numpy.asarray(q, dtype=float)",
+        "    q = numpy.asarray(q, dtype=numpy.float64)",
     ]
     used = set().union(*(e.free_symbols for e in exprs)) | set().union(*(e.free_symbols for _, e in reps))
     lines += [f"    {s} = q[..., {i}]" for i, s in enumerate(q_plain) if s in used]

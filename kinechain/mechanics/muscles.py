@@ -16,11 +16,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from .._compiled import enabled
 from ..body.chain import Frames, cross
 from ..body.musculature import MuscleSet
 from ..body.topology import COORDINATES
-from . import _compiled
 from . import _generated_curves as curves
+from . import _kernels
 
 
 @dataclass(frozen=True)
@@ -71,10 +72,10 @@ class PathGeometry:
 
 def path_geometry(muscles: MuscleSet, frames: Frames) -> PathGeometry:
     """Lengths and moment arms of every muscle over a batch of postures (no loop over poses);
-    by a compiled kernel where the ``fast`` extra is installed (:mod:`._compiled`)."""
-    if _compiled.ENABLED:
+    by a compiled kernel where the ``fast`` extra is installed (:mod:`kinechain._compiled`)."""
+    if enabled():
         k, muscle, _, _ = muscles.crossings
-        length, moment, torque, force = _compiled.path_geometry(
+        length, moment, torque, force = _kernels.path_geometry(
             frames.origins, frames.rotations, frames.joint_axes, *_kernel_tables(muscles), len(COORDINATES)
         )
         return PathGeometry(length, moment, (k, muscle), -torque, -force)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import daqp
 import numpy as np
 
+from .._compiled import enabled
 from ..body.chain import Frames
-from . import _compiled
+from . import _kernels
 from .external import (
     EQUILIBRIUM,
     GroundReaction,
@@ -130,7 +131,7 @@ def share_forces(
         act = _cubic_finish(a_mat, tau, r2, start)
     else:
         n, _, m = a_mat.shape
-        active_set = _compiled.active_set if _compiled.ENABLED else _active_set
+        active_set = _kernels.active_set if enabled() else _active_set
         act, solved = active_set(a_mat, tau, r2, tol, np.zeros((n, m)), MAX_ACTIVE_SET_ITERATIONS)
         rest = np.flatnonzero(~solved)
         if rest.size:

@@ -69,7 +69,9 @@ def stiffness(cond: Conditions, geometry: PathGeometry) -> np.ndarray:
         / muscles.optimal_fiber_length
     )  # (n, M) N/m
     r = geometry.moment_arm[0]  # (M, n_q) at the neutral posture
-    return np.diag(free) + r.T @ (k_muscle[:, :, None] * r)
+    # Σ_m k_m r_m r_mᵀ for the whole batch as one matrix product
+    n_q = len(COORDINATES)
+    return np.diag(free) + (k_muscle @ (r[:, :, None] * r[:, None, :]).reshape(-1, n_q * n_q)).reshape(-1, n_q, n_q)
 
 
 def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

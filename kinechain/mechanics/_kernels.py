@@ -1,24 +1,13 @@
-"""Compiled kernels (numba), used where the ``fast`` extra is installed.
-
-Each kernel does the arithmetic of a numpy function of this package in one pass per batch
-element, without the batch-sized intermediate arrays numpy needs; the numpy function stays the
-reference, and the tests hold the two to agree. ``KINECHAIN_COMPILED=0`` in the environment turns
-the kernels off.
+"""Compiled kernels of the muscle mechanics (:mod:`kinechain._compiled`): the muscle path geometry
+(:func:`kinechain.mechanics.muscles.path_geometry`) and the force sharing's active set
+(:func:`kinechain.mechanics.sharing._active_set`).
 """
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 
-try:
-    import numba
-except ImportError:  # the fast extra is not installed
-    numba = None
-
-#: Whether the compiled kernels are in use.
-ENABLED = numba is not None and os.environ.get("KINECHAIN_COMPILED", "1") != "0"
+from .._compiled import compiled
 
 
 def _path_geometry(
@@ -202,9 +191,5 @@ def _cholesky_solve(factor, rhs, out):
         out[i] = s / factor[i, i]
 
 
-if ENABLED:
-    _jit = numba.njit(cache=True, nogil=True)
-    _cholesky, _cholesky_solve = _jit(_cholesky), _jit(_cholesky_solve)
-    path_geometry, active_set = _jit(_path_geometry), _jit(_active_set)
-else:
-    path_geometry = active_set = None
+_cholesky, _cholesky_solve = compiled(_cholesky) or _cholesky, compiled(_cholesky_solve) or _cholesky_solve
+path_geometry, active_set = compiled(_path_geometry), compiled(_active_set)
