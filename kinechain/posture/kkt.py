@@ -169,9 +169,14 @@ def build_problem(cond: Conditions) -> Problem:
 
 @lru_cache(maxsize=8)
 def _neutral_standing(model) -> tuple[Frames, PathGeometry, np.ndarray]:
-    """Frames, muscle paths and whole-body centre of mass (m, (3,)) of a model's neutral posture."""
+    """Frames, muscle paths and whole-body centre of mass (m, (3,)) of a model's neutral posture,
+    read-only: every problem of the model shares them."""
     neutral = body_frames(model.p, model.neutral()[None])
-    return neutral, path_geometry(model.muscles, neutral), centre_of_mass(external_loads(model, neutral))[0]
+    geometry = path_geometry(model.muscles, neutral)
+    com = centre_of_mass(external_loads(model, neutral))[0]
+    for array in (neutral.origins, neutral.rotations, neutral.joint_axes, geometry.length, geometry.moment_arm, com):
+        array.setflags(write=False)
+    return neutral, geometry, com
 
 
 def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:
@@ -606,6 +611,11 @@ def _curved_solve(hessian, curved, jac, rhs, inactive) -> np.ndarray:
     return sol
 
 
+def constraint_tolerance(model) -> float:
+    """Largest constraint residual (m, rad) of a solved posture: :data:`TOLERANCE` of the thigh length."""
+    return TOLERANCE * model.subject.segments["thigh"].length
+
+
 def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.ndarray | None = None):
     """Batched Newton–KKT iterations on ``E(q) = V(q) + ½ΔqᵀKΔq + linearᵀΔq`` (and the midtarsal
     springs) under the constraints, ``V`` the joints' passive energy (:func:`passive_energy`).
@@ -620,7 +630,7 @@ def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.
     model = problem.cond.model
     q0 = model.neutral()
     q = q_init.copy()
-    tol = TOLERANCE * model.subject.segments["thigh"].length
+    tol = constraint_tolerance(model)
     todo = np.arange(q.shape[0]) if todo is None else todo
     result = _Iterates(problem)
     lam_all = None

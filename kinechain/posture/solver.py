@@ -43,7 +43,7 @@ from .compensation import (
 )
 from .conditions import Conditions, conditions, declare_inputs
 from .energy import holding
-from .kkt import TOLERANCE, Problem, build_problem, minimize
+from .kkt import Problem, build_problem, constraint_tolerance, minimize
 
 #: Largest number of postures solved at once; larger batches are solved in chunks. Smaller chunks
 #: keep the working arrays in cache: on 4,000 single-stance cases, chunks of 500 ran 1.5 times as
@@ -370,7 +370,7 @@ def _solve_into(
     into ``q``, ``solved`` and ``frames``; returns the problem with their held limits and released
     targets, and the multipliers (:func:`_per_coordinate`) with theirs (new if ``lam`` is None)."""
     part, q[index], part_lam, c, part_frames = within_range(problem.take(index), linear[index], start)
-    solved[index] = _solved(q[index], c, part.cond.model.subject.segments["thigh"].length)
+    solved[index] = _solved(q[index], c, part.cond.model)
     frames.put(index, part_frames)
     part_lam = _per_coordinate(part, part_lam)
     if lam is None:
@@ -431,7 +431,7 @@ def _lean(problem: Problem, q: np.ndarray, lost: np.ndarray):
         released[weak, list(problem.targets).index(LEAN)] = ~found
     problem = replace(problem, targets={**problem.targets, LEAN: lean}, released=released)
     problem, q, _, c, frames = within_range(problem, np.zeros_like(q), q)
-    lost = lost | ~_solved(q, c, cond.model.subject.segments["thigh"].length)
+    lost = lost | ~_solved(q, c, cond.model)
     deficit = holding(cond, q, frames).deficit
     deficit[lost] = 0.0
     return problem, q, lost, deficit
@@ -444,7 +444,6 @@ def _least_effort_lean(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.
     that a joint limit keeps from being held, or whose force sharing does not converge costs
     ``inf``."""
     cond = problem.cond
-    scale = cond.model.subject.segments["thigh"].length
     toward = toward_stance(cond)
     centre = problem.targets[LEAN]
     column = list(problem.targets).index(LEAN)
@@ -453,7 +452,7 @@ def _least_effort_lean(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.
     def effort(offset: np.ndarray) -> np.ndarray:
         held = replace(problem, targets={**problem.targets, LEAN: centre + toward * offset})
         held, state["q"], _, c, frames = within_range(held, np.zeros_like(q), state["q"])
-        solved = _solved(state["q"], c, scale) & ~held.released[:, column]
+        solved = _solved(state["q"], c, cond.model) & ~held.released[:, column]
         state["q"] = np.where(solved[:, None], state["q"], q)
         held = holding(cond, state["q"], frames)
         return np.where(solved & held.converged & np.isfinite(held.effort), held.effort, np.inf)
@@ -469,9 +468,9 @@ LOWER = np.array([-np.inf if c in TRANSLATIONS else np.radians(COORDINATE_RANGES
 UPPER = np.array([np.inf if c in TRANSLATIONS else np.radians(COORDINATE_RANGES[c][1]) for c in COORDINATES])
 
 
-def _solved(q: np.ndarray, c: np.ndarray, scale: float) -> np.ndarray:
+def _solved(q: np.ndarray, c: np.ndarray, model: Model) -> np.ndarray:
     """Which elements (n,) reached finite coordinates with every constraint met to the tolerance."""
-    return np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < TOLERANCE * scale)
+    return np.isfinite(q).all(axis=1) & (np.abs(c).max(axis=1) < constraint_tolerance(model))
 
 
 def _beyond_range(q: np.ndarray) -> np.ndarray:
@@ -497,12 +496,11 @@ def within_range(problem: Problem, linear: np.ndarray, q: np.ndarray):
     q, multipliers, residuals, frames
         At the solution.
     """
-    scale = problem.cond.model.subject.segments["thigh"].length
     todo = None
     for _ in range(ACTIVE_SET_ROUNDS):
         q, lam, c, _, frames = minimize(problem, linear, q, todo)
         # limits are read only at solved postures: an iterate that missed its constraints says nothing
-        solved = _solved(q, c, scale)
+        solved = _solved(q, c, problem.cond.model)
         over = _beyond_range(q) & np.isnan(problem.limits) & solved[:, None]
         changed = over.any(axis=1)
         if not changed.any():
