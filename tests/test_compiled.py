@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.spatial.transform import Rotation
 
 import kinechain as kc
 from kinechain import _compiled
 from kinechain.body.chain import body_frames
+from kinechain.body.rotations import rotation_vector
 from kinechain.mechanics import _kernels, muscles
 from kinechain.mechanics.sharing import share_forces
 
@@ -27,6 +29,20 @@ def test_frames_kernel_agrees_with_numpy(model, seed, spread, n):
         reference = body_frames(model.p, q)
     for name in ("origins", "rotations", "joint_axes"):
         np.testing.assert_allclose(getattr(compiled, name), getattr(reference, name), rtol=0, atol=1e-12, err_msg=name)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1e-5, 1e-3, 0.5, 3.0]))
+def test_rotation_vector_kernel_agrees_with_numpy(seed, scale):
+    """Rotation vectors, to 1e-12 rad, of rotations from near identity to near a half turn."""
+    vectors = np.random.default_rng(seed).normal(0.0, scale, (9, 3))
+    vectors *= np.minimum(1.0, 3.1 / np.linalg.norm(vectors, axis=1))[:, None]
+    matrices = Rotation.from_rotvec(vectors).as_matrix()
+    compiled = rotation_vector(matrices)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compiled, "ENABLED", False)
+        reference = rotation_vector(matrices)
+    np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12)
 
 
 @settings(max_examples=10, deadline=None)

@@ -123,7 +123,7 @@ def test_curvature_changes_the_path_not_the_solution(model, monkeypatch, task):
     inputs = {**TASKS[task], "femoral_ir_r" if task != "single_leg_squat_l" else "femoral_ir_l": rng.uniform(-8, 12, 6)}
     with_curvature = kc.propagate(model, task=task, **inputs)
     n_q = len(COORDINATES)
-    monkeypatch.setattr(kkt, "curvature", lambda problem, frames, lam: np.zeros((lam.shape[0], n_q, n_q)))
+    monkeypatch.setattr(kkt, "curvature", lambda problem, frames, lam, *known: np.zeros((lam.shape[0], n_q, n_q)))
     without = kc.propagate(model, task=task, **inputs)
     assert with_curvature.converged.all() and without.converged.all()
     np.testing.assert_allclose(np.asarray(with_curvature.q), np.asarray(without.q), rtol=0, atol=5e-9)

@@ -23,6 +23,8 @@ from types import MappingProxyType
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from .._compiled import compiled, enabled
+
 #: Axis sequence of every three-axis joint (intrinsic, upper case in scipy).
 JCS_SEQUENCE = "ZXY"
 
@@ -114,9 +116,12 @@ def rotation_vector(matrix: np.ndarray) -> np.ndarray:
 
     Through the unit quaternion, taken from the largest of the trace and the diagonal
     (Shepperd 1978, J Guid Control 1:223–224), as scipy's ``from_matrix(...).as_rotvec()``;
-    angles in [0, π].
+    angles in [0, π]. A compiled kernel (:func:`_rotation_vectors`) does it where the ``fast``
+    extra is installed.
     """
     r = np.asarray(matrix, dtype=float).reshape(-1, 3, 3)
+    if enabled():
+        return _ROTATION_VECTORS(np.ascontiguousarray(r))
     trace = np.trace(r, axis1=1, axis2=2)
     d0, d1, d2 = r[:, 0, 0], r[:, 1, 1], r[:, 2, 2]
     s10, s20, s21 = r[:, 1, 0] + r[:, 0, 1], r[:, 2, 0] + r[:, 0, 2], r[:, 2, 1] + r[:, 1, 2]
@@ -141,6 +146,43 @@ def rotation_vector(matrix: np.ndarray) -> np.ndarray:
     safe = np.where(small, 1.0, angle)
     scale = np.where(small, 2 + angle**2 / 12 + 7 * angle**4 / 2880, safe / np.sin(safe / 2))
     return scale[:, None] * vector
+
+
+def _rotation_vectors(r: np.ndarray) -> np.ndarray:
+    """:func:`rotation_vector`, one matrix at a time (the compiled kernel)."""
+    n = r.shape[0]
+    out = np.empty((n, 3))
+    quat = np.empty(4)
+    for e in range(n):
+        d0, d1, d2 = r[e, 0, 0], r[e, 1, 1], r[e, 2, 2]
+        trace = d0 + d1 + d2
+        s10, s20, s21 = r[e, 1, 0] + r[e, 0, 1], r[e, 2, 0] + r[e, 0, 2], r[e, 2, 1] + r[e, 1, 2]
+        a10, a02, a21 = r[e, 1, 0] - r[e, 0, 1], r[e, 0, 2] - r[e, 2, 0], r[e, 2, 1] - r[e, 1, 2]
+        pivot, largest = 0, d0
+        for k, d in enumerate((d1, d2, trace)):
+            if d > largest:
+                pivot, largest = k + 1, d
+        if pivot == 0:
+            quat[0], quat[1], quat[2], quat[3] = 1 - trace + 2 * d0, s10, s20, a21
+        elif pivot == 1:
+            quat[0], quat[1], quat[2], quat[3] = s10, 1 - trace + 2 * d1, s21, a02
+        elif pivot == 2:
+            quat[0], quat[1], quat[2], quat[3] = s20, s21, 1 - trace + 2 * d2, a10
+        else:
+            quat[0], quat[1], quat[2], quat[3] = a21, a02, a10, 1 + trace
+        norm = np.sqrt(quat[0] ** 2 + quat[1] ** 2 + quat[2] ** 2 + quat[3] ** 2)
+        sign = -1.0 if quat[3] < 0 else 1.0
+        for k in range(4):
+            quat[k] *= sign / norm
+        angle = 2 * np.arctan2(np.sqrt(quat[0] ** 2 + quat[1] ** 2 + quat[2] ** 2), quat[3])
+        scale = 2 + angle**2 / 12 + 7 * angle**4 / 2880 if angle <= 1e-3 else angle / np.sin(angle / 2)
+        for k in range(3):
+            out[e, k] = scale * quat[k]
+    return out
+
+
+#: The compiled kernel of :func:`rotation_vector` (None without it).
+_ROTATION_VECTORS = compiled(_rotation_vectors)
 
 
 def relative_matrix(parent: np.ndarray, child: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ own weight and the reactions of both hips and of L5/S1 are in equilibrium (a tes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -80,18 +81,28 @@ def external_loads(model, frames: Frames, load_mass=0.0, load_distance=0.0) -> P
         Horizontal distance of the hands in front of the L5/S1 disc centre (m).
     """
     n = frames.origins.shape[0]
-    bodies = [BODIES.index(m.body) for m in model.masses]
-    points = np.stack([frames.point(m.body, np.asarray(m.com)) for m in model.masses], axis=1)
-    forces = np.broadcast_to(
-        -GRAVITY * np.array([m.mass for m in model.masses])[None, :, None] * _UP, points.shape
-    ).copy()
+    bodies, mass, com = _segment_masses(model)
+    points = frames.origins[:, bodies[:-1]] + np.einsum("nkij,kj->nki", frames.rotations[:, bodies[:-1]], com)
     load_mass = np.broadcast_to(np.asarray(load_mass, dtype=float), (n,))
     load_distance = np.broadcast_to(np.asarray(load_distance, dtype=float), (n,))
-    hand = hand_load_point(frames, load_distance)
-    bodies.append(BODIES.index(THORAX))
-    points = np.concatenate([points, hand[:, None]], axis=1)
-    forces = np.concatenate([forces, (-GRAVITY * load_mass)[:, None, None] * _UP], axis=1)
-    return PointLoads(np.array(bodies), points, forces)
+    points = np.concatenate([points, hand_load_point(frames, load_distance)[:, None]], axis=1)
+    forces = np.zeros_like(points)
+    forces[:, :-1, 1] = -GRAVITY * mass
+    forces[:, -1, 1] = -GRAVITY * load_mass
+    return PointLoads(bodies, points, forces)
+
+
+@lru_cache(maxsize=16)
+def _segment_masses(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A model's weights as :func:`external_loads` lists them, read-only: the body of each
+    (k + 1,) (the segments, then the thorax for the hand load), the segments' masses (k,) (kg)
+    and centres of mass in their bodies' frames (k, 3) (m)."""
+    bodies = np.array([BODIES.index(m.body) for m in model.masses] + [BODIES.index(THORAX)])
+    mass = np.array([m.mass for m in model.masses])
+    com = np.array([m.com for m in model.masses], dtype=float)
+    for array in (bodies, mass, com):
+        array.setflags(write=False)
+    return bodies, mass, com
 
 
 def centre_of_mass(loads: PointLoads) -> np.ndarray:

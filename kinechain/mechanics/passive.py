@@ -31,7 +31,7 @@ vector and projected on the disc frame's axes, as the net moments of the force s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -88,7 +88,7 @@ class LinearCurve:
         """Elastic energy (J) at ``angle`` (rad) from the curve's rest angle."""
         low, step, w = self._parts()
         out = 0.5 * low * angle**2
-        if step:
+        if np.any(step):
             root = np.sqrt(angle**2 + w**2)
             out = out + 0.5 * step * (0.5 * angle**2 + 0.5 * (angle * root + w**2 * np.arcsinh(angle / w)) - w * angle)
         return out
@@ -97,7 +97,7 @@ class LinearCurve:
         """Restoring moment (N·m), ``−dV/dθ``."""
         low, step, w = self._parts()
         out = -low * angle
-        if step:
+        if np.any(step):
             out = out - 0.5 * step * (angle + np.sqrt(angle**2 + w**2) - w)
         return out
 
@@ -105,7 +105,7 @@ class LinearCurve:
         """``d²V/dθ²`` (N·m/rad)."""
         low, step, w = self._parts()
         out = np.full_like(angle, low, dtype=float)
-        if step:
+        if np.any(step):
             out = out + 0.5 * step * (1.0 + angle / np.sqrt(angle**2 + w**2))
         return out
 
@@ -215,6 +215,19 @@ def _curve(name: str, table, mgh: float):
     raise ValueError(f"passive.toml [{name}]: form must be 'linear', 'exponential' or 'amplitude'; got {form!r}")
 
 
+def stacked(curves: list) -> object:
+    """One curve of the form of ``curves`` (all of one class) whose parameters are arrays over
+    them: evaluated on angles (n, len(curves)), it gives every curve's value in its own column."""
+    first = curves[0]
+    values = {}
+    for f in fields(first):
+        column = [getattr(c, f.name) for c in curves]
+        if column[0] is None:
+            continue
+        values[f.name] = tuple(np.array(column).T) if isinstance(column[0], tuple) else np.array(column, dtype=float)
+    return replace(first, **values)
+
+
 @dataclass(frozen=True)
 class PassiveJoints:
     """The passive elastic structures of a model's joints.
@@ -235,31 +248,47 @@ class PassiveJoints:
     curves: tuple
     motions: dict
 
-    def _angle(self, q: np.ndarray, index: int, levels: int | None) -> np.ndarray:
-        """The curve's angle (n,): the deviation from rest, or for a shared coordinate the mean
+    @cached_property
+    def _families(self) -> tuple:
+        """The curves grouped by form, each group one :func:`stacked` curve: (coordinate
+        indices (k,), levels in series (k,), 1 where not shared, curve)."""
+        groups: dict = {}
+        for index, curve, levels in self.curves:
+            key = (type(curve), getattr(curve, "flexion", 0.0) is None)
+            groups.setdefault(key, []).append((index, curve, levels or 1))
+        return tuple(
+            (
+                np.array([i for i, _, _ in group]),
+                np.array([n for _, _, n in group], dtype=float),
+                stacked([c for _, c, _ in group]),
+            )
+            for group in groups.values()
+        )
+
+    def _angles(self, q: np.ndarray, index: np.ndarray, levels: np.ndarray) -> np.ndarray:
+        """The curves' angles (n, k): the deviation from rest, or for a shared coordinate the mean
         level's angle ``Δq / N`` (every level is then at the same point of its own curve)."""
-        dq = q[:, index] - self.rest[index]
-        return dq if levels is None else dq / levels
+        return (q[:, index] - self.rest[index]) / levels
 
     def energy(self, q: np.ndarray) -> np.ndarray:
         """Passive elastic energy ``V(q)`` (n,) (J): a shared coordinate's is that of ``N`` segments."""
         out = np.zeros(q.shape[0])
-        for index, curve, levels in self.curves:
-            out += (levels or 1) * curve.energy(self._angle(q, index, levels))
+        for index, levels, curve in self._families:
+            out += (levels * curve.energy(self._angles(q, index, levels))).sum(axis=1)
         return out
 
     def moment(self, q: np.ndarray) -> np.ndarray:
         """Passive generalized forces ``−∂V/∂q`` (n, n_q) (N·m; zero for the free coordinates)."""
         out = np.zeros_like(q, dtype=float)
-        for index, curve, levels in self.curves:
-            out[:, index] = curve.moment(self._angle(q, index, levels))
+        for index, levels, curve in self._families:
+            out[:, index] = curve.moment(self._angles(q, index, levels))
         return out
 
     def stiffness(self, q: np.ndarray) -> np.ndarray:
         """``∂²V/∂q²`` (n, n_q): diagonal, the energy being separable (N·m/rad)."""
         out = np.zeros_like(q, dtype=float)
-        for index, curve, levels in self.curves:
-            out[:, index] = curve.curvature(self._angle(q, index, levels)) / (levels or 1)
+        for index, levels, curve in self._families:
+            out[:, index] = curve.curvature(self._angles(q, index, levels)) / levels
         return out
 
     def level_moments(self, q: np.ndarray) -> np.ndarray:
@@ -267,10 +296,9 @@ class PassiveJoints:
         axes of its own rotation, in the order of :data:`LEVEL_MOTIONS` (N·m): the same at every
         level, the levels being in series."""
         out = np.zeros((q.shape[0], len(LUMBAR_LEVELS), len(LEVEL_MOTIONS)))
-        for index, curve, levels in self.curves:
-            if levels is not None:
-                k = LEVEL_MOTIONS.index(self.motions[index])
-                out[:, :, k] = curve.moment(self._angle(q, index, levels))[:, None]
+        generalized = self.moment(q)  # a shared coordinate's generalized force is every level's moment
+        for index, motion in self.motions.items():
+            out[:, :, LEVEL_MOTIONS.index(motion)] = generalized[:, index, None]
         return out
 
 

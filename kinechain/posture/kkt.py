@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -35,7 +36,7 @@ from ..body.chain import Frames, SecondOrder, body_frames, cross
 from ..body.rotations import JOINT_SIGNS, relative_matrix, rotation_vector, zxy_angles
 from ..body.topology import BODIES, COORDINATES, PARENTS, THORAX, joint_coordinates
 from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_angle, clinical_jacobian
-from ..mechanics.external import centre_of_mass, external_loads, foot_centre, hand_load_jacobian
+from ..mechanics.external import PointLoads, centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import PathGeometry, path_geometry
 from .conditions import Conditions
 from .energy import passive_energy, stiffness, stiffness_data
@@ -207,31 +208,71 @@ def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, n
     return position, orientation
 
 
-def foot_roll(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
+class FootRotation(NamedTuple):
+    """A stance calcaneus's orientation on its support (the target ``T`` of :func:`support`).
+
+    Attributes
+    ----------
+    vector : ndarray (n, 3)
+        Rotation vector ``e`` (rad) of the calcaneus relative to ``T``, in ``T``'s frame.
+    inverse : ndarray (n, 3, 3)
+        Inverse left Jacobian ``J⁻¹(e)`` of SO(3) (:func:`_log_jacobian_inv`).
+    turn : ndarray (n, 3, n_coordinates)
+        ``Tᵀ ω``: the calcaneus's angular-velocity Jacobian in ``T``'s frame.
+    """
+
+    vector: np.ndarray
+    inverse: np.ndarray
+    turn: np.ndarray
+
+    @property
+    def jacobian(self) -> np.ndarray:
+        """``∂e/∂q = J⁻¹(e) Tᵀ ω`` (n, 3, n_coordinates)."""
+        return self.inverse @ self.turn
+
+
+def foot_rotations(problem: Problem, frames: Frames) -> dict[str, FootRotation]:
+    """Each stance calcaneus's rotation on its support at ``frames``, by side."""
+    out = {}
+    for side in problem.cond.task.stance:
+        body = f"calcn_{side}"
+        target = problem.feet[side][1]
+        e = rotation_vector(relative_matrix(target, frames.rotations[:, frames.index(body)]))
+        turn = target.transpose(0, 2, 1) @ frames.angular_jacobian(body)
+        out[side] = FootRotation(e, _log_jacobian_inv(e), turn)
+    return out
+
+
+def foot_roll(
+    problem: Problem, frames: Frames, feet: dict[str, FootRotation] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Rotation (rad, (n, k)) of each stance rearfoot on its forefoot about the midtarsal axis, and its Jacobian.
 
     The rotation is right-handed about the longitudinal midtarsal axis as given in the calcaneus
     frame (forward, up, medial): positive inverts the right rearfoot on its planted forefoot and,
     the left axis being the mirror image, everts the left one. The spring's energy is even in it.
+    ``feet``: :func:`foot_rotations` at ``frames`` where already known.
     """
     model = problem.cond.model
-    rolls, jacs = [], []
-    for side in problem.cond.task.stance:
-        e, j = _orientation_constraint(frames, f"calcn_{side}", problem.feet[side][1])
-        a = model.midtarsal_axis[side]
-        rolls.append(e @ a)
-        jacs.append(np.einsum("i,nic->nc", a, j))
+    feet = foot_rotations(problem, frames) if feet is None else feet
     n = frames.origins.shape[0]
-    if not rolls:
+    if not feet:
         return np.zeros((n, 0)), np.zeros((n, 0, len(COORDINATES)))
-    return np.stack(rolls, axis=1), np.stack(jacs, axis=1)
+    axes = np.stack([model.midtarsal_axis[side] for side in feet])  # (k, 3)
+    rolls = np.stack([foot.vector for foot in feet.values()], axis=1)  # (n, k, 3)
+    jacs = np.stack([foot.jacobian for foot in feet.values()], axis=1)  # (n, k, 3, n_q)
+    return np.einsum("nki,ki->nk", rolls, axes), np.einsum("ki,nkic->nkc", axes, jacs)
 
 
-def _hinge_basis(axis: np.ndarray) -> np.ndarray:
-    """Two unit vectors (2, 3) orthogonal to ``axis`` and to each other."""
+@lru_cache(maxsize=16)
+def _hinge_basis(model, side: str) -> np.ndarray:
+    """Two unit vectors (2, 3), read-only, orthogonal to a foot's midtarsal axis and to each other."""
+    axis = model.midtarsal_axis[side]
     u = cross(axis, _UP)
     u /= np.linalg.norm(u)
-    return np.stack([u, cross(axis, u)])
+    basis = np.stack([u, cross(axis, u)])
+    basis.setflags(write=False)
+    return basis
 
 
 def _log_jacobian_inv(e: np.ndarray) -> np.ndarray:
@@ -268,32 +309,22 @@ def _log_jacobian_inv_derivative(e: np.ndarray) -> np.ndarray:
     )
 
 
-def _orientation_curvature(second: SecondOrder, body: str, target: np.ndarray, lam: np.ndarray) -> None:
-    """Add to ``second`` the second derivative of ``λ · e``, ``e`` of :func:`_orientation_constraint` (``lam`` (n, 3)).
+def _orientation_curvature(second: SecondOrder, body: str, target: np.ndarray, foot: FootRotation, lam: np.ndarray):
+    """Add to ``second`` the second derivative of ``λ · e``, ``e`` the rotation vector of ``body``
+    relative to ``target`` (:class:`FootRotation` ``foot``; ``lam`` (n, 3)).
 
     ``∂e/∂q_c = J⁻¹(e) Tᵀ ω_c``: its derivative is that of ``J⁻¹`` along ``∂e/∂q_d``, and the
     turning of ``ω_c`` (:meth:`SecondOrder.angular`) seen through ``ν = T J⁻ᵀ λ``.
     """
-    frames = second.frames
-    r = frames.rotations[:, frames.index(body)]
-    e = rotation_vector(relative_matrix(target, r))
-    turn = target.transpose(0, 2, 1) @ frames.angular_jacobian(body)  # Tᵀ ω (n, 3, n_q)
-    inv = _log_jacobian_inv(e)
+    e, inv, turn = foot
     weighted = np.einsum("nj,nijk->nik", lam, _log_jacobian_inv_derivative(e))  # [i, k]: λ · ∂J⁻¹/∂eᵢ [:, k]
     second.angular(body, (target @ (inv.transpose(0, 2, 1) @ lam[..., None]))[..., 0])
     second.product(turn.transpose(0, 2, 1), weighted.transpose(0, 2, 1) @ (inv @ turn))
 
 
-def _orientation_constraint(frames: Frames, body: str, target: np.ndarray):
-    r = frames.rotations[:, frames.index(body)]
-    e = rotation_vector(relative_matrix(target, r))
-    jac = _log_jacobian_inv(e) @ np.einsum("nji,njc->nic", target, frames.angular_jacobian(body))
-    return e, jac
-
-
-def _centre_of_mass(cond: Conditions, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
-    """Whole-body centre of mass (n, 3) and its Jacobian (n, 3, n_coordinates)."""
-    loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
+def _centre_of_mass(cond: Conditions, frames: Frames, loads: PointLoads) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-body centre of mass (n, 3) and its Jacobian (n, 3, n_coordinates), ``loads`` the
+    weights at ``frames`` (:func:`~kinechain.mechanics.external.external_loads`)."""
     com = centre_of_mass(loads)
     weights = -loads.force[..., 1]
     total = weights.sum(axis=1)
@@ -392,8 +423,9 @@ def _projection_curvature(second: SecondOrder, side: str, lam: np.ndarray) -> No
         second.product(j.transpose(0, 2, 1), (lam[:, None, None] * h) @ j)
 
 
-def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, lam: np.ndarray) -> None:
-    """Add to ``second`` the second derivative of ``λ`` (n, 3) times the whole-body centre of mass.
+def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, loads: PointLoads, lam: np.ndarray) -> None:
+    """Add to ``second`` the second derivative of ``λ`` (n, 3) times the whole-body centre of mass
+    (``loads`` the weights at ``second.frames``).
 
     The segments' weights are points fixed in their bodies; the hand load (:func:`hand_load_jacobian`)
     moves with the L5/S1 disc centre and turns with the thorax's heading ``h = P a / |P a|``, whose
@@ -401,8 +433,6 @@ def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, lam: np.nda
     ``(I − hhᵀ) λ / |P a|`` on ``P d²a``.
     """
     frames = second.frames
-    frames = second.frames
-    loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
     weights = -loads.force[..., 1]
     share = weights / weights.sum(axis=1)[:, None]
     l5 = BODIES.index("L5")
@@ -426,32 +456,35 @@ def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, lam: np.nda
     second.product(da, (bend / norm[:, None, None] ** 2) @ da.transpose(0, 2, 1))
 
 
-def _foot_terms(problem: Problem, frames: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:
-    """The hinge rows' basis (2, 3) and the midtarsal spring's roll axis ``k·roll·a`` (n, 3) of a stance foot."""
-    model = problem.cond.model
-    a = model.midtarsal_axis[side]
-    e = rotation_vector(relative_matrix(problem.feet[side][1], frames.rotations[:, frames.index(f"calcn_{side}")]))
-    return _hinge_basis(a), MIDTARSAL_STIFFNESS * (e @ a)[:, None] * a
-
-
-def curvature(problem: Problem, frames: Frames, lam: np.ndarray) -> np.ndarray:
+def curvature(
+    problem: Problem,
+    frames: Frames,
+    lam: np.ndarray,
+    feet: dict[str, FootRotation] | None = None,
+    loads: PointLoads | None = None,
+) -> np.ndarray:
     """Curvature (n, n_q, n_q) of the constraints weighted by ``lam`` and of the midtarsal springs.
 
     ``Σᵢ λᵢ ∇²cᵢ`` over the rows of :func:`constraints` (same order), plus the springs'
     ``k·roll·∇²roll`` (the part of their Hessian :func:`foot_energy` leaves out); the held joint
-    limits are linear.
+    limits are linear. ``feet`` (:func:`foot_rotations`) and ``loads`` (the weights) at
+    ``frames``: where already known.
     """
     cond = problem.cond
     model = cond.model
     n = lam.shape[0]
+    feet = foot_rotations(problem, frames) if feet is None else feet
+    loads = external_loads(model, frames, cond.load_mass, cond.load_distance) if loads is None else loads
     second = SecondOrder(frames)
     row = 0
-    for side in cond.task.stance:
+    for side, foot in feet.items():
         body = f"calcn_{side}"
         mid = frames.point(body, model.landmarks[f"midtarsal_centre_{side}"][1])
         second.points(np.array([frames.index(body)]), mid[:, None], lam[:, None, row : row + 3])
-        basis, spring = _foot_terms(problem, frames, side)
-        _orientation_curvature(second, body, problem.feet[side][1], lam[:, row + 3 : row + 5] @ basis + spring)
+        a = model.midtarsal_axis[side]
+        spring = MIDTARSAL_STIFFNESS * (foot.vector @ a)[:, None] * a
+        hinge = lam[:, row + 3 : row + 5] @ _hinge_basis(model, side)
+        _orientation_curvature(second, body, problem.feet[side][1], foot, hinge + spring)
         row += 5
     gaze = (lam[:, None, row : row + 2] @ problem.gaze)[:, 0]
     second.direction(THORAX, frames.axis(THORAX, 0), gaze)
@@ -460,7 +493,7 @@ def curvature(problem: Problem, frames: Frames, lam: np.ndarray) -> np.ndarray:
         second.direction(THORAX, frames.axis(THORAX, 2), lam[:, row, None] * _UP)
         _clinical_curvature(second, "lumbar_flexion", lam[:, row + 1])  # the pelvis's tilt is a joint angle
         row += 2
-    _centre_of_mass_curvature(cond, second, np.stack([lam[:, row], np.zeros(n), lam[:, row + 1]], axis=1))
+    _centre_of_mass_curvature(cond, second, loads, np.stack([lam[:, row], np.zeros(n), lam[:, row + 1]], axis=1))
     row += 2
     for name in problem.targets:
         if name in PROJECTION_ANGLES:
@@ -473,20 +506,28 @@ def curvature(problem: Problem, frames: Frames, lam: np.ndarray) -> np.ndarray:
 
 def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, Frames]:
     """Constraint residuals (n, m) and Jacobians (n, m, n_coordinates) at ``q``, and the frames there."""
+    frames = body_frames(problem.cond.model.p, q)
     cond = problem.cond
-    frames = body_frames(cond.model.p, q)
+    loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
+    return (*_constraint_rows(problem, q, frames, foot_rotations(problem, frames), loads), frames)
+
+
+def _constraint_rows(
+    problem: Problem, q: np.ndarray, frames: Frames, feet: dict[str, FootRotation], loads: PointLoads
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`constraints` at ``q`` given its frames, its stance feet's rotations and its weights."""
+    cond = problem.cond
     res, jac = [], []
-    for side in cond.task.stance:
-        pos, rot = problem.feet[side]
+    for side, foot in feet.items():
+        pos = problem.feet[side][0]
         body = f"calcn_{side}"
         mid = frames.point(body, cond.model.landmarks[f"midtarsal_centre_{side}"][1])
         res.append(mid - pos)
         jac.append(frames.point_jacobian(body, mid[:, None])[:, 0])
         # the calcaneus turns on the forefoot only about the midtarsal axis
-        basis = _hinge_basis(cond.model.midtarsal_axis[side])
-        e, j = _orientation_constraint(frames, body, rot)
-        res.append(e @ basis.T)
-        jac.append(np.einsum("ki,nic->nkc", basis, j))
+        basis = _hinge_basis(cond.model, side)
+        res.append(foot.vector @ basis.T)
+        jac.append(np.einsum("ki,nic->nkc", basis, foot.jacobian))
     # the gaze: the thorax's anterior axis a along its target, d(a·u) = u·(ω × a) = (a × u)·ω
     a = frames.axis(THORAX, 0)
     res.append(np.einsum("nki,ni->nk", problem.gaze, a))
@@ -502,7 +543,7 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
         res.append((clinical_angle(frames, "lumbar_flexion") - ratio * clinical_angle(frames, PELVIS_TILT))[:, None])
         rhythm = clinical_jacobian(frames, "lumbar_flexion") - ratio[:, None] * clinical_jacobian(frames, PELVIS_TILT)
         jac.append(rhythm[:, None, :])
-    com, com_jac = _centre_of_mass(cond, frames)
+    com, com_jac = _centre_of_mass(cond, frames, loads)
     res.append(com[:, [0, 2]] - problem.com)
     jac.append(com_jac[:, [0, 2]])
     for name, target in problem.targets.items():
@@ -514,7 +555,7 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
     jac.append(np.broadcast_to(np.eye(q.shape[1])[limited], (q.shape[0], limited.size, q.shape[1])))
     c, j = np.concatenate(res, axis=1), np.concatenate(jac, axis=1)
     inactive = problem.inactive(c.shape[1])
-    return np.where(inactive, 0.0, c), np.where(inactive[..., None], 0.0, j), frames
+    return np.where(inactive, 0.0, c), np.where(inactive[..., None], 0.0, j)
 
 
 def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: np.ndarray | None = None) -> np.ndarray:
@@ -562,19 +603,26 @@ def _kkt_matrix(hessian: np.ndarray, jac: np.ndarray, inactive: np.ndarray | Non
     return kkt
 
 
-def foot_energy(problem: Problem, frames: Frames) -> tuple[np.ndarray, np.ndarray]:
-    """Gradient (n, n_q) and Gauss–Newton Hessian (n, n_q, n_q) of the midtarsal springs' energy."""
+def foot_energy(
+    problem: Problem, frames: Frames, feet: dict[str, FootRotation] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient (n, n_q) and Gauss–Newton Hessian (n, n_q, n_q) of the midtarsal springs' energy
+    (``feet``: :func:`foot_rotations` at ``frames`` where already known)."""
     k = MIDTARSAL_STIFFNESS
-    roll, jac = foot_roll(problem, frames)
+    roll, jac = foot_roll(problem, frames, feet)
     return k * np.einsum("nk,nkc->nc", roll, jac), k * np.einsum("nkc,nkd->ncd", jac, jac)
 
 
 def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.ndarray, lam: np.ndarray | None = None):
     """One Newton–KKT step at ``q``; given the multipliers ``lam`` (n, m) of the previous iterate,
     the Hessian holds the Lagrangian's curvature weighted by them (:func:`curvature`)."""
-    c, jac, frames = constraints(problem, q)
-    foot_grad, foot_hess = foot_energy(problem, frames)
-    passive_grad, passive_hess = passive_energy(problem.cond, q)
+    cond = problem.cond
+    frames = body_frames(cond.model.p, q)
+    feet = foot_rotations(problem, frames)
+    loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
+    c, jac = _constraint_rows(problem, q, frames, feet, loads)
+    foot_grad, foot_hess = foot_energy(problem, frames, feet)
+    passive_grad, passive_hess = passive_energy(cond, q)
     grad = np.einsum("nij,nj->ni", problem.stiffness, q - q0) + linear + foot_grad + passive_grad
     rhs = -np.concatenate([grad, c], axis=1)[..., None]
     hessian = problem.stiffness + foot_hess + passive_hess
@@ -583,7 +631,7 @@ def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.nda
     if lam is None:
         sol = kkt_solve(hessian, jac, rhs, inactive)[..., 0]
     else:
-        curved = curvature(problem, frames, np.where(inactive, 0.0, lam))
+        curved = curvature(problem, frames, np.where(inactive, 0.0, lam), feet, loads)
         sol = _curved_solve(hessian, curved, jac, rhs[..., 0], inactive)
     return sol[:, :nq], sol[:, nq:], c, jac, frames
 
