@@ -120,30 +120,37 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
     Z–X–Y angle rates through ``ω = α̇ e_z + β̇ R_z(α) e_x + γ̇ R_z(α) R_x(β) e_y``. The
     frontal-plane projection angles follow from the Jacobians of the hip, knee and ankle centres.
     """
+    return clinical_angle_and_jacobian(frames, name)[1]
+
+
+def clinical_angle_and_jacobian(frames: Frames, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """A clinical angle (rad, (n,)) and its :func:`clinical_jacobian` (n, n_coordinates), from one
+    decomposition of the joint's rotation."""
     if name in PROJECTION_ANGLES:
-        return _projection_jacobian(frames, name[-1])
+        return frontal_plane_projection_angle(frames, name[-1]), _projection_jacobian(frames, name[-1])
     try:
         child, parent, joint, k, sign = CLINICAL_ANGLES[name]
     except KeyError:
         known = sorted([*CLINICAL_ANGLES, *PROJECTION_ANGLES])
         raise ValueError(f"unknown clinical angle {name!r}; known: {known}") from None
     side = child[-1] if child[-2:] in ("_r", "_l") else ""
-    n = frames.origins.shape[0]
-    rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
     rc = frames.rotations[:, frames.index(child)]
     omega = frames.angular_jacobian(child)
-    if parent != "ground":
-        omega = omega - frames.angular_jacobian(parent)
-    omega_parent = np.einsum("nji,njc->nic", rp, omega)
-    raw = zxy_angles(relative_matrix(rp, rc))
+    if parent == "ground":
+        relative, omega_parent = rc, omega
+    else:
+        rp = frames.rotations[:, frames.index(parent)]
+        relative = relative_matrix(rp, rc)
+        omega_parent = rp.transpose(0, 2, 1) @ (omega - frames.angular_jacobian(parent))
+    raw = zxy_angles(relative)
     ca, sa = np.cos(raw[:, 0, None]), np.sin(raw[:, 0, None])
     cb, sb = np.cos(raw[:, 1, None]), np.sin(raw[:, 1, None])
     wx, wy, wz = omega_parent[:, 0], omega_parent[:, 1], omega_parent[:, 2]
     # the x and y rows give the X and Y rates, then the z row the Z rate
     y_rate = (ca * wy - sa * wx) / cb
     rates = (wz - sb * y_rate, ca * wx + sa * wy, y_rate)  # Z, X, Y angle rates (n, n_coordinates)
-    side_sign = JOINT_SIGNS[(joint, side)][k]
-    return sign * side_sign * rates[k]
+    scale = sign * JOINT_SIGNS[(joint, side)][k]
+    return scale * raw[:, k], scale * rates[k]
 
 
 #: Clinical angles that are 2-D projections rather than joint-coordinate-system angles.

@@ -279,17 +279,20 @@ class PassiveJoints:
 
     def moment(self, q: np.ndarray) -> np.ndarray:
         """Passive generalized forces ``−∂V/∂q`` (n, n_q) (N·m; zero for the free coordinates)."""
-        out = np.zeros_like(q, dtype=float)
-        for index, levels, curve in self._families:
-            out[:, index] = curve.moment(self._angles(q, index, levels))
-        return out
+        return self.moment_and_stiffness(q)[0]
 
     def stiffness(self, q: np.ndarray) -> np.ndarray:
         """``∂²V/∂q²`` (n, n_q): diagonal, the energy being separable (N·m/rad)."""
-        out = np.zeros_like(q, dtype=float)
+        return self.moment_and_stiffness(q)[1]
+
+    def moment_and_stiffness(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`moment` and :meth:`stiffness` in one pass over the curves."""
+        moment, stiffness = np.zeros_like(q, dtype=float), np.zeros_like(q, dtype=float)
         for index, levels, curve in self._families:
-            out[:, index] = curve.curvature(self._angles(q, index, levels)) / levels
-        return out
+            angle = self._angles(q, index, levels)
+            moment[:, index] = curve.moment(angle)
+            stiffness[:, index] = curve.curvature(angle) / levels
+        return moment, stiffness
 
     def level_moments(self, q: np.ndarray) -> np.ndarray:
         """Moments (n, len(LUMBAR_LEVELS), 3) each lumbar level's passive tissues exert about the

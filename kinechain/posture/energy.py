@@ -80,12 +80,10 @@ def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndar
     The gradient is minus the passive moments the statics uses
     (:meth:`kinechain.mechanics.passive.PassiveJoints.moment`); the Hessian is diagonal.
     """
-    passive = passive_joints(cond.model)
-    k = passive.stiffness(q)
+    moment, k = passive_joints(cond.model).moment_and_stiffness(q)
     hess = np.zeros(k.shape + k.shape[-1:])
-    idx = np.arange(k.shape[1])
-    hess[:, idx, idx] = k
-    return -passive.moment(q), hess
+    hess.reshape(k.shape[0], -1)[:, :: k.shape[1] + 1] = k
+    return -moment, hess
 
 
 class Holding(NamedTuple):

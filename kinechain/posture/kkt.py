@@ -35,7 +35,7 @@ from scipy.spatial.transform import Rotation
 from ..body.chain import Frames, SecondOrder, body_frames, cross
 from ..body.rotations import JOINT_SIGNS, relative_matrix, rotation_vector, zxy_angles
 from ..body.topology import BODIES, COORDINATES, PARENTS, THORAX, joint_coordinates
-from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_angle, clinical_jacobian
+from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_angle_and_jacobian
 from ..mechanics.external import PointLoads, centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import PathGeometry, path_geometry
 from .conditions import Conditions
@@ -54,6 +54,8 @@ MIDTARSAL_STIFFNESS = float(stiffness_data()["foot"]["midtarsal"])
 #: Regularization of the multiplier block when some element's constraints are dependent.
 SINGULAR_REGULARIZATION = 1e-10
 _UP = np.array([0.0, 1.0, 0.0])
+#: Rows of the Jacobian of the coordinates themselves (the held limits').
+_UNIT = np.eye(len(COORDINATES))
 #: Projection on the ground plane.
 _FLOOR = np.array([1.0, 0.0, 1.0])
 #: The pelvis's rotation on the hips that the lumbopelvic rhythm of the bending tasks refers to.
@@ -509,13 +511,15 @@ def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray
     frames = body_frames(problem.cond.model.p, q)
     cond = problem.cond
     loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
-    return (*_constraint_rows(problem, q, frames, foot_rotations(problem, frames), loads), frames)
+    c, jac, _ = _constraint_rows(problem, q, frames, foot_rotations(problem, frames), loads)
+    return c, jac, frames
 
 
 def _constraint_rows(
     problem: Problem, q: np.ndarray, frames: Frames, feet: dict[str, FootRotation], loads: PointLoads
-) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`constraints` at ``q`` given its frames, its stance feet's rotations and its weights."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`constraints` at ``q`` given its frames, its stance feet's rotations and its weights,
+    and which rows are inactive (:meth:`Problem.inactive`)."""
     cond = problem.cond
     res, jac = [], []
     for side, foot in feet.items():
@@ -540,22 +544,26 @@ def _constraint_rows(
         jac.append(np.einsum("ni,nic->nc", cross(z, _UP), frames.angular_jacobian(THORAX))[:, None, :])
         # the lumbopelvic rhythm: lumbar flexion = ratio × anterior pelvic tilt
         ratio = cond.lumbopelvic_ratio
-        res.append((clinical_angle(frames, "lumbar_flexion") - ratio * clinical_angle(frames, PELVIS_TILT))[:, None])
-        rhythm = clinical_jacobian(frames, "lumbar_flexion") - ratio[:, None] * clinical_jacobian(frames, PELVIS_TILT)
-        jac.append(rhythm[:, None, :])
+        (lumbar, d_lumbar), (tilt, d_tilt) = (
+            clinical_angle_and_jacobian(frames, k) for k in ("lumbar_flexion", PELVIS_TILT)
+        )
+        res.append((lumbar - ratio * tilt)[:, None])
+        jac.append((d_lumbar - ratio[:, None] * d_tilt)[:, None, :])
     com, com_jac = _centre_of_mass(cond, frames, loads)
     res.append(com[:, [0, 2]] - problem.com)
     jac.append(com_jac[:, [0, 2]])
     for name, target in problem.targets.items():
-        value = clinical_angle(frames, name)
+        value, d_value = clinical_angle_and_jacobian(frames, name)
         res.append((value - target)[:, None])
-        jac.append(clinical_jacobian(frames, name)[:, None, :])
+        jac.append(d_value[:, None, :])
     limited = problem.limited
-    res.append(np.nan_to_num(q[:, limited] - problem.limits[:, limited]))
-    jac.append(np.broadcast_to(np.eye(q.shape[1])[limited], (q.shape[0], limited.size, q.shape[1])))
+    if limited.size:
+        held = problem.limits[:, limited]
+        res.append(np.where(np.isnan(held), 0.0, q[:, limited] - held))
+        jac.append(np.broadcast_to(_UNIT[limited], (q.shape[0], limited.size, q.shape[1])))
     c, j = np.concatenate(res, axis=1), np.concatenate(jac, axis=1)
     inactive = problem.inactive(c.shape[1])
-    return np.where(inactive, 0.0, c), np.where(inactive[..., None], 0.0, j)
+    return np.where(inactive, 0.0, c), np.where(inactive[..., None], 0.0, j), inactive
 
 
 def kkt_solve(hessian: np.ndarray, jac: np.ndarray, rhs: np.ndarray, inactive: np.ndarray | None = None) -> np.ndarray:
@@ -620,13 +628,12 @@ def _newton_step(problem: Problem, q: np.ndarray, linear: np.ndarray, q0: np.nda
     frames = body_frames(cond.model.p, q)
     feet = foot_rotations(problem, frames)
     loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
-    c, jac = _constraint_rows(problem, q, frames, feet, loads)
+    c, jac, inactive = _constraint_rows(problem, q, frames, feet, loads)
     foot_grad, foot_hess = foot_energy(problem, frames, feet)
     passive_grad, passive_hess = passive_energy(cond, q)
     grad = np.einsum("nij,nj->ni", problem.stiffness, q - q0) + linear + foot_grad + passive_grad
     rhs = -np.concatenate([grad, c], axis=1)[..., None]
     hessian = problem.stiffness + foot_hess + passive_hess
-    inactive = problem.inactive(c.shape[1])
     nq = q.shape[1]
     if lam is None:
         sol = kkt_solve(hessian, jac, rhs, inactive)[..., 0]
