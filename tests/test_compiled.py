@@ -12,6 +12,7 @@ from kinechain.body.chain import body_frames
 from kinechain.body.rotations import rotation_vector
 from kinechain.mechanics import _kernels, muscles
 from kinechain.mechanics.sharing import share_forces
+from kinechain.posture import kkt
 
 pytestmark = pytest.mark.skipif(not _compiled.ENABLED, reason="the fast extra (numba) is not installed")
 
@@ -43,6 +44,19 @@ def test_rotation_vector_kernel_agrees_with_numpy(seed, scale):
         patch.setattr(_compiled, "ENABLED", False)
         reference = rotation_vector(matrices)
     np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([1e-8, 1e-3, 0.03, 0.5, 1.5]))
+def test_log_jacobian_kernels_agree_with_numpy(seed, scale):
+    """The inverse log-map Jacobian and its derivative, to 1e-12, on both sides of their series' thresholds."""
+    e = np.random.default_rng(seed).normal(0.0, scale, (9, 3))
+    compiled = kkt._log_jacobian_inv(e), kkt._log_jacobian_inv_derivative(e)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compiled, "ENABLED", False)
+        reference = kkt._log_jacobian_inv(e), kkt._log_jacobian_inv_derivative(e)
+    for got, want in zip(compiled, reference, strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
 
 
 @settings(max_examples=10, deadline=None)

@@ -32,6 +32,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from .._compiled import compiled, enabled
 from ..body.chain import Frames, SecondOrder, body_frames, cross
 from ..body.rotations import JOINT_SIGNS, relative_matrix, rotation_vector, zxy_angles
 from ..body.topology import BODIES, COORDINATES, PARENTS, THORAX, joint_coordinates
@@ -278,7 +279,10 @@ def _hinge_basis(model, side: str) -> np.ndarray:
 
 
 def _log_jacobian_inv(e: np.ndarray) -> np.ndarray:
-    """Inverse left Jacobian of SO(3) at rotation vectors ``e`` (n, 3): de = J⁻¹ δω."""
+    """Inverse left Jacobian of SO(3) at rotation vectors ``e`` (n, 3): de = J⁻¹ δω (compiled
+    with :func:`_log_jacobians` where the ``fast`` extra is installed)."""
+    if enabled():
+        return _LOG_JACOBIANS(np.ascontiguousarray(e), False)[:, 0]
     theta = np.linalg.norm(e, axis=1)
     k = np.zeros(e.shape[:1] + (3, 3))
     k[:, 0, 1], k[:, 0, 2], k[:, 1, 2] = -e[:, 2], e[:, 1], -e[:, 0]
@@ -293,8 +297,11 @@ def _log_jacobian_inv_derivative(e: np.ndarray) -> np.ndarray:
     """Derivatives (n, 3, 3, 3) of :func:`_log_jacobian_inv` with respect to each component ``eᵢ`` (first axis ``i``).
 
     With ``K = [e]×`` and ``J⁻¹ = I − K/2 + c(θ) K²``: ``∂J⁻¹/∂eᵢ = −Eᵢ/2 + (c′/θ) eᵢ K² + c (Eᵢ K + K Eᵢ)``,
-    ``Eᵢ = [uᵢ]×``; below :data:`SERIES_ANGLE` ``c`` and ``c′/θ`` take their series.
+    ``Eᵢ = [uᵢ]×``; below :data:`SERIES_ANGLE` ``c`` and ``c′/θ`` take their series. Compiled
+    with :func:`_log_jacobians` where the ``fast`` extra is installed.
     """
+    if enabled():
+        return _LOG_JACOBIANS(np.ascontiguousarray(e), True)
     theta = np.linalg.norm(e, axis=1)
     k = np.einsum("ijk,nj->nik", _LEVI_CIVITA, e)  # K v = e × v
     small = theta < SERIES_ANGLE
@@ -309,6 +316,51 @@ def _log_jacobian_inv_derivative(e: np.ndarray) -> np.ndarray:
         + (slope[:, None] * e)[:, :, None, None] * kk[:, None]
         + coef[:, None, None, None] * (unit[None] @ k[:, None] + k[:, None] @ unit[None])
     )
+
+
+def _log_jacobians(e: np.ndarray, derivative: bool) -> np.ndarray:
+    """:func:`_log_jacobian_inv` (n, 1, 3, 3), or with ``derivative`` :func:`_log_jacobian_inv_derivative`
+    (n, 3, 3, 3), one rotation vector at a time (the compiled kernel)."""
+    n = e.shape[0]
+    out = np.zeros((n, 3, 3, 3)) if derivative else np.zeros((n, 1, 3, 3))
+    k, kk, unit = np.zeros((3, 3)), np.zeros((3, 3)), np.zeros((3, 3))
+    for m in range(n):
+        x, y, z = e[m, 0], e[m, 1], e[m, 2]
+        theta = np.sqrt(x * x + y * y + z * z)
+        k[0, 1], k[0, 2], k[1, 2] = -z, y, -x
+        k[1, 0], k[2, 0], k[2, 1] = z, -y, x
+        for a in range(3):
+            for b in range(3):
+                kk[a, b] = k[a, 0] * k[0, b] + k[a, 1] * k[1, b] + k[a, 2] * k[2, b]
+        if not derivative:
+            if theta < SMALL_ANGLE:
+                coef = 1.0 / 12.0
+            else:
+                coef = 1.0 / theta**2 - (1 + np.cos(theta)) / (2 * theta * np.sin(theta))
+            for a in range(3):
+                for b in range(3):
+                    out[m, 0, a, b] = (1.0 if a == b else 0.0) - 0.5 * k[a, b] + coef * kk[a, b]
+            continue
+        if theta < SERIES_ANGLE:
+            coef, slope = 1 / 12 + theta**2 / 720, 1 / 360 + theta**2 / 7560
+        else:
+            cot, csc2 = 1.0 / np.tan(theta / 2), 1.0 / np.sin(theta / 2) ** 2
+            coef = 1 / theta**2 - cot / (2 * theta)
+            slope = (-2 / theta**3 + csc2 / (4 * theta) + cot / (2 * theta**2)) / theta
+        for i in range(3):
+            unit[:] = 0.0  # [uᵢ]×
+            unit[(i + 2) % 3, (i + 1) % 3], unit[(i + 1) % 3, (i + 2) % 3] = 1.0, -1.0
+            for a in range(3):
+                for b in range(3):
+                    turn = 0.0
+                    for c in range(3):
+                        turn += unit[a, c] * k[c, b] + k[a, c] * unit[c, b]
+                    out[m, i, a, b] = -0.5 * unit[a, b] + slope * e[m, i] * kk[a, b] + coef * turn
+    return out
+
+
+#: The compiled kernel of the log-map Jacobians (None without it).
+_LOG_JACOBIANS = compiled(_log_jacobians)
 
 
 def _orientation_curvature(second: SecondOrder, body: str, target: np.ndarray, foot: FootRotation, lam: np.ndarray):
