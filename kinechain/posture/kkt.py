@@ -387,8 +387,7 @@ def _centre_of_mass(cond: Conditions, frames: Frames, loads: PointLoads) -> tupl
     jac = frames.weighted_point_jacobian(loads.body[:-1], loads.point[:, :-1], share[:, :-1])
     held = np.flatnonzero(weights[:, -1])  # where a load is held
     if held.size:
-        distance = np.broadcast_to(cond.load_distance, (frames.origins.shape[0],))[held]
-        jac[held] += share[held, -1, None, None] * hand_load_jacobian(frames.take(held), distance)
+        jac[held] += share[held, -1, None, None] * hand_load_jacobian(frames.take(held), cond.load_distance[held])
     return com, jac
 
 
@@ -490,10 +489,10 @@ def _centre_of_mass_curvature(cond: Conditions, second: SecondOrder, loads: Poin
     weights = -loads.force[..., 1]
     share = weights / weights.sum(axis=1)[:, None]
     l5 = BODIES.index("L5")
-    bodies = np.append(loads.body[:-1], l5)
-    points = np.concatenate([loads.point[:, :-1], frames.origins[:, l5, None]], axis=1)
+    bodies, points = loads.body.copy(), loads.point.copy()  # the hand load's point moves with L5
+    bodies[-1], points[:, -1] = l5, frames.origins[:, l5]
     second.points(bodies, points, share[:, :, None] * lam[:, None, :])
-    hand = share[:, -1] * np.broadcast_to(cond.load_distance, share.shape[:1])  # (n,) m
+    hand = share[:, -1] * cond.load_distance  # (n,) m
     if not hand.any():
         return
     a = frames.axis(THORAX, 0)
