@@ -11,6 +11,7 @@ from kinechain import _compiled
 from kinechain.body.chain import body_frames
 from kinechain.body.rotations import rotation_vector
 from kinechain.mechanics import _kernels, muscles
+from kinechain.mechanics.clinical import CLINICAL_ANGLES, clinical_angle_and_jacobian
 from kinechain.mechanics.sharing import share_forces
 from kinechain.posture import kkt
 
@@ -57,6 +58,21 @@ def test_log_jacobian_kernels_agree_with_numpy(seed, scale):
         reference = kkt._log_jacobian_inv(e), kkt._log_jacobian_inv_derivative(e)
     for got, want in zip(compiled, reference, strict=True):
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.6), n=st.sampled_from([1, 7]))
+def test_clinical_angle_kernel_agrees_with_numpy(model, seed, spread, n):
+    """Every joint-coordinate-system clinical angle and its Jacobian, to 1e-12, on random postures."""
+    q = model.neutral() + np.random.default_rng(seed).normal(0.0, spread, (n, len(model.neutral())))
+    frames = body_frames(model.p, q)
+    compiled = {name: clinical_angle_and_jacobian(frames, name) for name in CLINICAL_ANGLES}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compiled, "ENABLED", False)
+        reference = {name: clinical_angle_and_jacobian(frames, name) for name in CLINICAL_ANGLES}
+    for name, (angle, jacobian) in reference.items():
+        np.testing.assert_allclose(compiled[name][0], angle, rtol=0, atol=1e-12, err_msg=name)
+        np.testing.assert_allclose(compiled[name][1], jacobian, rtol=0, atol=1e-12, err_msg=name)
 
 
 @settings(max_examples=10, deadline=None)

@@ -49,6 +49,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from .._compiled import compiled, enabled
 from ..body.chain import Frames
 from ..body.rotations import JOINT_SIGNS, joint_angles, relative_matrix, zxy_angles
 from ..body.topology import THORAX
@@ -125,7 +126,8 @@ def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
 
 def clinical_angle_and_jacobian(frames: Frames, name: str) -> tuple[np.ndarray, np.ndarray]:
     """A clinical angle (rad, (n,)) and its :func:`clinical_jacobian` (n, n_coordinates), from one
-    decomposition of the joint's rotation."""
+    decomposition of the joint's rotation (a compiled kernel, :func:`_angle_rates`, where the
+    ``fast`` extra is installed)."""
     if name in PROJECTION_ANGLES:
         return frontal_plane_projection_angle(frames, name[-1]), _projection_jacobian(frames, name[-1])
     try:
@@ -137,11 +139,20 @@ def clinical_angle_and_jacobian(frames: Frames, name: str) -> tuple[np.ndarray, 
     rc = frames.rotations[:, frames.index(child)]
     omega = frames.angular_jacobian(child)
     if parent == "ground":
-        relative, omega_parent = rc, omega
+        rp = _IDENTITY
     else:
         rp = frames.rotations[:, frames.index(parent)]
-        relative = relative_matrix(rp, rc)
-        omega_parent = rp.transpose(0, 2, 1) @ (omega - frames.angular_jacobian(parent))
+        omega = omega - frames.angular_jacobian(parent)
+    scale = sign * JOINT_SIGNS[(joint, side)][k]
+    angle, rate = (_ANGLE_RATES if enabled() else _angle_rates_numpy)(rp, rc, omega, k)
+    return scale * angle, scale * rate
+
+
+def _angle_rates_numpy(rp: np.ndarray, rc: np.ndarray, omega: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The Z–X–Y angle ``k`` (n,) of ``rc`` relative to ``rp`` ((n or 1, 3, 3) and (n, 3, 3)) and
+    its derivative (n, n_q), ``omega`` (n, 3, n_q) the relative angular-velocity Jacobian in ground."""
+    relative = rp.transpose(0, 2, 1) @ rc
+    omega_parent = rp.transpose(0, 2, 1) @ omega
     raw = zxy_angles(relative)
     ca, sa = np.cos(raw[:, 0, None]), np.sin(raw[:, 0, None])
     cb, sb = np.cos(raw[:, 1, None]), np.sin(raw[:, 1, None])
@@ -149,8 +160,35 @@ def clinical_angle_and_jacobian(frames: Frames, name: str) -> tuple[np.ndarray, 
     # the x and y rows give the X and Y rates, then the z row the Z rate
     y_rate = (ca * wy - sa * wx) / cb
     rates = (wz - sb * y_rate, ca * wx + sa * wy, y_rate)  # Z, X, Y angle rates (n, n_coordinates)
-    scale = sign * JOINT_SIGNS[(joint, side)][k]
-    return scale * raw[:, k], scale * rates[k]
+    return raw[:, k], rates[k]
+
+
+def _angle_rates(rp: np.ndarray, rc: np.ndarray, omega: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_angle_rates_numpy`, one posture at a time (the compiled kernel)."""
+    n, _, nq = omega.shape
+    angle, rate = np.empty(n), np.empty((n, nq))
+    r, w = np.empty((3, 3)), np.empty(3)
+    for e in range(n):
+        p = 0 if rp.shape[0] == 1 else e
+        for i in range(3):
+            for j in range(3):
+                r[i, j] = rp[p, 0, i] * rc[e, 0, j] + rp[p, 1, i] * rc[e, 1, j] + rp[p, 2, i] * rc[e, 2, j]
+        alpha = np.arctan2(-r[0, 1], r[1, 1])
+        beta = np.arctan2(r[2, 1], np.hypot(r[2, 0], r[2, 2]))
+        angle[e] = alpha if k == 0 else beta if k == 1 else np.arctan2(-r[2, 0], r[2, 2])
+        ca, sa, cb, sb = np.cos(alpha), np.sin(alpha), np.cos(beta), np.sin(beta)
+        for c in range(nq):
+            for i in range(3):
+                w[i] = rp[p, 0, i] * omega[e, 0, c] + rp[p, 1, i] * omega[e, 1, c] + rp[p, 2, i] * omega[e, 2, c]
+            y_rate = (ca * w[1] - sa * w[0]) / cb
+            rate[e, c] = w[2] - sb * y_rate if k == 0 else ca * w[0] + sa * w[1] if k == 1 else y_rate
+    return angle, rate
+
+
+#: The ground's orientation, the parent of the angles measured from it; the compiled kernel of
+#: :func:`clinical_angle_and_jacobian` (None without it).
+_IDENTITY = np.eye(3)[None]
+_ANGLE_RATES = compiled(_angle_rates)
 
 
 #: Clinical angles that are 2-D projections rather than joint-coordinate-system angles.
