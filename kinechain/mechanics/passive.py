@@ -84,30 +84,37 @@ class LinearCurve:
         low = self.stiffness if self.flexion is None else self.flexion
         return low, self.stiffness - low, self.width
 
+    @cached_property
+    def _joined(self) -> bool:
+        """Whether the slopes differ (the join's terms are needed)."""
+        return bool(np.any(self._parts()[1]))
+
     def energy(self, angle: np.ndarray) -> np.ndarray:
         """Elastic energy (J) at ``angle`` (rad) from the curve's rest angle."""
         low, step, w = self._parts()
         out = 0.5 * low * angle**2
-        if np.any(step):
+        if self._joined:
             root = np.sqrt(angle**2 + w**2)
             out = out + 0.5 * step * (0.5 * angle**2 + 0.5 * (angle * root + w**2 * np.arcsinh(angle / w)) - w * angle)
         return out
 
     def moment(self, angle: np.ndarray) -> np.ndarray:
         """Restoring moment (N·m), ``−dV/dθ``."""
-        low, step, w = self._parts()
-        out = -low * angle
-        if np.any(step):
-            out = out - 0.5 * step * (angle + np.sqrt(angle**2 + w**2) - w)
-        return out
+        return self.moment_and_curvature(angle)[0]
 
     def curvature(self, angle: np.ndarray) -> np.ndarray:
         """``d²V/dθ²`` (N·m/rad)."""
+        return self.moment_and_curvature(angle)[1]
+
+    def moment_and_curvature(self, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`moment` and :meth:`curvature` together."""
         low, step, w = self._parts()
-        out = np.full_like(angle, low, dtype=float)
-        if np.any(step):
-            out = out + 0.5 * step * (1.0 + angle / np.sqrt(angle**2 + w**2))
-        return out
+        moment, curvature = -low * angle, np.full_like(angle, low, dtype=float)
+        if self._joined:
+            root = np.sqrt(angle**2 + w**2)
+            moment = moment - 0.5 * step * (angle + root - w)
+            curvature = curvature + 0.5 * step * (1.0 + angle / root)
+        return moment, curvature
 
 
 @dataclass(frozen=True)
@@ -138,11 +145,17 @@ class ExponentialCurve:
 
     def moment(self, angle: np.ndarray) -> np.ndarray:
         """Moment (N·m), less its value at zero."""
-        return sum(t - z for t, z in zip(self._terms(angle), self._at_zero, strict=True))
+        return self.moment_and_curvature(angle)[0]
 
     def curvature(self, angle: np.ndarray) -> np.ndarray:
         """``d²V/dθ² = −dM/dθ`` (N·m/rad)."""
-        return -sum(t * b for t, b in zip(self._terms(angle), self.b, strict=True))
+        return self.moment_and_curvature(angle)[1]
+
+    def moment_and_curvature(self, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`moment` and :meth:`curvature` together."""
+        terms = self._terms(angle)
+        moment = sum(t - z for t, z in zip(terms, self._at_zero, strict=True))
+        return moment, -sum(t * b for t, b in zip(terms, self.b, strict=True))
 
 
 @dataclass(frozen=True)
@@ -181,12 +194,17 @@ class AmplitudeCurve:
 
     def moment(self, angle: np.ndarray) -> np.ndarray:
         """Restoring moment (N·m)."""
-        return -self._scale() * angle * (angle**2 + self.smoothing**2) ** (-self.exponent / 2)
+        return self.moment_and_curvature(angle)[0]
 
     def curvature(self, angle: np.ndarray) -> np.ndarray:
         """``d²V/dθ²`` (N·m/rad)."""
+        return self.moment_and_curvature(angle)[1]
+
+    def moment_and_curvature(self, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`moment` and :meth:`curvature` together."""
         r2 = angle**2 + self.smoothing**2
-        return self._scale() * r2 ** (-self.exponent / 2) * (1 - self.exponent * angle**2 / r2)
+        scale, power = self._scale(), r2 ** (-self.exponent / 2)
+        return -scale * angle * power, scale * power * (1 - self.exponent * angle**2 / r2)
 
 
 def _curve(name: str, table, mgh: float):
@@ -289,9 +307,8 @@ class PassiveJoints:
         """:meth:`moment` and :meth:`stiffness` in one pass over the curves."""
         moment, stiffness = np.zeros_like(q, dtype=float), np.zeros_like(q, dtype=float)
         for index, levels, curve in self._families:
-            angle = self._angles(q, index, levels)
-            moment[:, index] = curve.moment(angle)
-            stiffness[:, index] = curve.curvature(angle) / levels
+            moment[:, index], curvature = curve.moment_and_curvature(self._angles(q, index, levels))
+            stiffness[:, index] = curvature / levels
         return moment, stiffness
 
     def level_moments(self, q: np.ndarray) -> np.ndarray:
