@@ -26,7 +26,7 @@ of the Hessian without the constraints' curvature.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -135,9 +135,12 @@ class Problem:
         new = np.zeros((self.released.shape[0], len(angles)), dtype=bool)
         return replace(self, targets={**self.targets, **angles}, released=np.concatenate([self.released, new], axis=1))
 
-    @property
+    @cached_property
     def limited(self) -> np.ndarray:
-        """Indices of the coordinates held at a limit in some element (their rows follow the targets)."""
+        """Indices of the coordinates held at a limit in some element (their rows follow the targets).
+
+        Worked out once: a problem's arrays are not changed in place (:meth:`put` and the solver
+        make new problems)."""
         return np.flatnonzero(~np.isnan(self.limits).all(axis=0))
 
     def inactive(self, m: int) -> np.ndarray:
