@@ -30,7 +30,6 @@ from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from .._compiled import compiled, enabled
 from ..body.chain import Frames, SecondOrder, body_frames, cross
@@ -157,7 +156,7 @@ def build_problem(cond: Conditions) -> Problem:
     """Targets and stiffness of a batch, from the neutral standing posture of its model."""
     model, task, n = cond.model, cond.task, cond.n
     neutral, geometry, com0 = _neutral_standing(model)
-    feet = {s: support(cond, neutral, s) for s in "rl"}
+    feet = {s: support(cond, s) for s in "rl"}
     phi = np.radians(cond.trunk_flexion) if task.bends else np.zeros(n)
     # the gaze (the thorax's anterior axis) points along (cos φ, −sin φ, 0): held by two rows
     heading = np.broadcast_to([0.0, 0.0, 1.0], (n, 3))
@@ -186,32 +185,44 @@ def _neutral_standing(model) -> tuple[Frames, PathGeometry, np.ndarray]:
     return neutral, geometry, com
 
 
-def support(cond: Conditions, neutral: Frames, side: str) -> tuple[np.ndarray, np.ndarray]:
+def support(cond: Conditions, side: str) -> tuple[np.ndarray, np.ndarray]:
     """Where a foot stands (n, 3) and how its calcaneus is oriented (n, 3, 3) on its support.
 
     From the neutral foot flat on the floor: a heel lift pitches the foot about the toe until the
     heel stands ``heel_lift`` (mm) higher; a wedge then tilts it about the foot's long axis on
     the floor (heel–toe line) by ``foot_wedge`` (degrees, positive raising the lateral border).
     """
-    model = cond.model
-    body = f"calcn_{side}"
-    i = BODIES.index(body)
-    r0 = neutral.rotations[0, i]
-    mid = neutral.point(body, model.landmarks[f"midtarsal_centre_{side}"][1])[0]
-    heel, toe = (neutral.point(body, model.landmarks[f"{m}_{side}"][1])[0] for m in ("heel", "toe"))
-    heel[1] = toe[1] = 0.0
+    mid, heel, toe, r0 = _flat_foot(cond.model, side)
     length = np.linalg.norm(toe - heel)
     pitch = np.arcsin(np.clip(getattr(cond, f"heel_lift_{side}") / 1000.0 / length, 0.0, 1.0))
     axis = (toe - heel) / length
     # heel up: a toes-down pitch about the horizontal line through the toe across the foot
-    lift = Rotation.from_rotvec(np.outer(-pitch, np.cross(axis, [0.0, 1.0, 0.0])))
+    lift = _turn(-pitch, cross(axis, _UP))
     lateral = 1.0 if side == "r" else -1.0  # +z is lateral on the right
-    tilt = Rotation.from_rotvec(np.outer(-lateral * np.radians(getattr(cond, f"foot_wedge_{side}")), axis))
+    tilt = _turn(-lateral * np.radians(getattr(cond, f"foot_wedge_{side}")), axis)
     centre = 0.5 * (heel + toe)
-    lifted = toe + lift.apply(mid - toe)
-    position = centre + tilt.apply(lifted - centre)
-    orientation = (tilt * lift).as_matrix() @ r0
-    return position, orientation
+    lifted = toe + lift @ (mid - toe)
+    position = centre + (tilt @ (lifted - centre)[..., None])[..., 0]
+    return position, tilt @ lift @ r0
+
+
+@lru_cache(maxsize=16)
+def _flat_foot(model, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A foot of the neutral posture: its midtarsal joint centre, heel and toe on the floor (m,
+    (3,)) and its calcaneus's orientation (3, 3)."""
+    neutral = _neutral_standing(model)[0]
+    body = f"calcn_{side}"
+    mid = neutral.point(body, model.landmarks[f"midtarsal_centre_{side}"][1])[0]
+    heel, toe = (neutral.point(body, model.landmarks[f"{m}_{side}"][1])[0] for m in ("heel", "toe"))
+    heel[1] = toe[1] = 0.0
+    return mid, heel, toe, neutral.rotations[0, BODIES.index(body)]
+
+
+def _turn(angle: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Rotations (n, 3, 3) by ``angle`` (rad, (n,)) about the unit ``axis`` (3,) (Rodrigues)."""
+    k = cross(np.eye(3), axis)  # [axis]×: row i is eᵢ × axis, so that k v = axis × v
+    s, c = np.sin(angle)[:, None, None], np.cos(angle)[:, None, None]
+    return np.eye(3) + s * k + (1 - c) * (k @ k)
 
 
 class FootRotation(NamedTuple):
