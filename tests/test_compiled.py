@@ -12,6 +12,7 @@ from kinechain.body.chain import body_frames
 from kinechain.body.rotations import rotation_vector
 from kinechain.mechanics import _kernels, muscles
 from kinechain.mechanics.clinical import CLINICAL_ANGLES, clinical_angle_and_jacobian
+from kinechain.mechanics.passive import passive_joints
 from kinechain.mechanics.sharing import share_forces
 from kinechain.posture import kkt
 
@@ -73,6 +74,21 @@ def test_clinical_angle_kernel_agrees_with_numpy(model, seed, spread, n):
     for name, (angle, jacobian) in reference.items():
         np.testing.assert_allclose(compiled[name][0], angle, rtol=0, atol=1e-12, err_msg=name)
         np.testing.assert_allclose(compiled[name][1], jacobian, rtol=0, atol=1e-12, err_msg=name)
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 1.0), n=st.sampled_from([1, 7]))
+def test_passive_kernel_agrees_with_numpy(model, seed, spread, n):
+    """Passive generalized forces and stiffness of every curve form, to 1e-12 of each array's
+    largest value, on random postures (out to the steep ends of the ranges)."""
+    q = model.neutral() + np.random.default_rng(seed).normal(0.0, spread, (n, len(model.neutral())))
+    joints = passive_joints(model)
+    compiled = joints.moment_and_stiffness(q)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compiled, "ENABLED", False)
+        reference = joints.moment_and_stiffness(q)
+    for got, want in zip(compiled, reference, strict=True):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12 * np.abs(want).max())
 
 
 @settings(max_examples=10, deadline=None)

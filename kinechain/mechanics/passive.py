@@ -36,6 +36,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
+from .._compiled import compiled, enabled
 from .._data import read_toml
 from ..body.anthropometry import GRAVITY
 from ..body.chain import Frames, body_frames, cross
@@ -56,6 +57,30 @@ def passive_data() -> dict:
 def base_name(coordinate: str) -> str:
     """A coordinate's name without its side suffix (``hip_flexion_r`` → ``hip_flexion``)."""
     return coordinate[:-2] if coordinate[-2:] in ("_r", "_l") else coordinate
+
+
+def _linear(angle, low, step, width, joined: bool):
+    """Moment (N·m) and curvature (N·m/rad) of :class:`LinearCurve` (on arrays or, compiled, on numbers)."""
+    moment, curvature = -low * angle, low + 0.0 * angle
+    if joined:
+        root = np.sqrt(angle**2 + width**2)
+        moment = moment - 0.5 * step * (angle + root - width)
+        curvature = curvature + 0.5 * step * (1.0 + angle / root)
+    return moment, curvature
+
+
+def _exponential(angle, a1, b1, c1, a2, b2, c2):
+    """Moment (N·m, less its value at zero) and curvature (N·m/rad) of :class:`ExponentialCurve`."""
+    t1, t2 = a1 * np.exp(b1 * (angle - c1)), a2 * np.exp(b2 * (angle - c2))
+    z1, z2 = a1 * np.exp(b1 * (0.0 - c1)), a2 * np.exp(b2 * (0.0 - c2))
+    return (t1 - z1) + (t2 - z2), -(t1 * b1 + t2 * b2)
+
+
+def _amplitude(angle, scale, exponent, smoothing):
+    """Moment (N·m) and curvature (N·m/rad) of :class:`AmplitudeCurve` (``scale`` = ``k_ref θ_ref^p``)."""
+    r2 = angle**2 + smoothing**2
+    power = r2 ** (-exponent / 2)
+    return -scale * angle * power, scale * power * (1 - exponent * angle**2 / r2)
 
 
 @dataclass(frozen=True)
@@ -108,13 +133,11 @@ class LinearCurve:
 
     def moment_and_curvature(self, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`moment` and :meth:`curvature` together."""
-        low, step, w = self._parts()
-        moment, curvature = -low * angle, np.full_like(angle, low, dtype=float)
-        if self._joined:
-            root = np.sqrt(angle**2 + w**2)
-            moment = moment - 0.5 * step * (angle + root - w)
-            curvature = curvature + 0.5 * step * (1.0 + angle / root)
-        return moment, curvature
+        return _linear(angle, *self._parts(), self._joined)
+
+    def _row(self) -> tuple[int, tuple, bool]:
+        """The curve for the compiled kernel: form, parameters, whether it has a join."""
+        return 0, self._parts(), self._joined
 
 
 @dataclass(frozen=True)
@@ -153,9 +176,11 @@ class ExponentialCurve:
 
     def moment_and_curvature(self, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`moment` and :meth:`curvature` together."""
-        terms = self._terms(angle)
-        moment = sum(t - z for t, z in zip(terms, self._at_zero, strict=True))
-        return moment, -sum(t * b for t, b in zip(terms, self.b, strict=True))
+        return _exponential(angle, *self._row()[1])
+
+    def _row(self) -> tuple[int, tuple, bool]:
+        """The curve for the compiled kernel: form, parameters, whether it has a join."""
+        return 1, (self.a[0], self.b[0], self.c[0], self.a[1], self.b[1], self.c[1]), False
 
 
 @dataclass(frozen=True)
@@ -202,9 +227,11 @@ class AmplitudeCurve:
 
     def moment_and_curvature(self, angle: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`moment` and :meth:`curvature` together."""
-        r2 = angle**2 + self.smoothing**2
-        scale, power = self._scale(), r2 ** (-self.exponent / 2)
-        return -scale * angle * power, scale * power * (1 - self.exponent * angle**2 / r2)
+        return _amplitude(angle, *self._row()[1])
+
+    def _row(self) -> tuple[int, tuple, bool]:
+        """The curve for the compiled kernel: form, parameters, whether it has a join."""
+        return 2, (self._scale(), self.exponent, self.smoothing), False
 
 
 def _curve(name: str, table, mgh: float):
@@ -303,8 +330,27 @@ class PassiveJoints:
         """``∂²V/∂q²`` (n, n_q): diagonal, the energy being separable (N·m/rad)."""
         return self.moment_and_stiffness(q)[1]
 
+    @cached_property
+    def _table(self) -> tuple:
+        """The curves for the compiled kernel (:func:`_passive_moments`): coordinate indices,
+        levels in series (1 where not shared), forms, parameters (padded) and joins."""
+        rows = [curve._row() for _, curve, _ in self.curves]
+        parameters = np.zeros((len(rows), 6))
+        for k, (_, values, _) in enumerate(rows):
+            parameters[k, : len(values)] = values
+        return (
+            np.array([index for index, _, _ in self.curves]),
+            np.array([levels or 1 for _, _, levels in self.curves], dtype=float),
+            np.array([form for form, _, _ in rows]),
+            parameters,
+            np.array([joined for _, _, joined in rows]),
+        )
+
     def moment_and_stiffness(self, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`moment` and :meth:`stiffness` in one pass over the curves."""
+        """:meth:`moment` and :meth:`stiffness` in one pass over the curves (a compiled kernel
+        where the ``fast`` extra is installed)."""
+        if enabled():
+            return _PASSIVE_MOMENTS(np.ascontiguousarray(q, dtype=float), self.rest, *self._table)
         moment, stiffness = np.zeros_like(q, dtype=float), np.zeros_like(q, dtype=float)
         for index, levels, curve in self._families:
             moment[:, index], curvature = curve.moment_and_curvature(self._angles(q, index, levels))
@@ -320,6 +366,30 @@ class PassiveJoints:
         for index, motion in self.motions.items():
             out[:, :, LEVEL_MOTIONS.index(motion)] = generalized[:, index, None]
         return out
+
+
+def _passive_moments(q, rest, index, levels, form, parameters, joined):
+    """:meth:`PassiveJoints.moment_and_stiffness`, one posture and one curve at a time (the
+    compiled kernel; the curves' formulas are the compiled :func:`_linear`, :func:`_exponential`
+    and :func:`_amplitude`)."""
+    moment, stiffness = np.zeros(q.shape), np.zeros(q.shape)
+    for e in range(q.shape[0]):
+        for j in range(index.size):
+            c, p = index[j], parameters[j]
+            angle = (q[e, c] - rest[c]) / levels[j]
+            if form[j] == 0:
+                m, k = _LINEAR(angle, p[0], p[1], p[2], joined[j])
+            elif form[j] == 1:
+                m, k = _EXPONENTIAL(angle, p[0], p[1], p[2], p[3], p[4], p[5])
+            else:
+                m, k = _AMPLITUDE(angle, p[0], p[1], p[2])
+            moment[e, c], stiffness[e, c] = m, k / levels[j]
+    return moment, stiffness
+
+
+#: The curves' formulas compiled, and the kernel of the passive moments (None without them).
+_LINEAR, _EXPONENTIAL, _AMPLITUDE = compiled(_linear), compiled(_exponential), compiled(_amplitude)
+_PASSIVE_MOMENTS = compiled(_passive_moments)
 
 
 @lru_cache(maxsize=16)
