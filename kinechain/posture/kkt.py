@@ -236,16 +236,14 @@ class FootRotation(NamedTuple):
         Inverse left Jacobian ``J⁻¹(e)`` of SO(3) (:func:`_log_jacobian_inv`).
     turn : ndarray (n, 3, n_coordinates)
         ``Tᵀ ω``: the calcaneus's angular-velocity Jacobian in ``T``'s frame.
+    jacobian : ndarray (n, 3, n_coordinates)
+        ``∂e/∂q = J⁻¹(e) Tᵀ ω``.
     """
 
     vector: np.ndarray
     inverse: np.ndarray
     turn: np.ndarray
-
-    @property
-    def jacobian(self) -> np.ndarray:
-        """``∂e/∂q = J⁻¹(e) Tᵀ ω`` (n, 3, n_coordinates)."""
-        return self.inverse @ self.turn
+    jacobian: np.ndarray
 
 
 def foot_rotations(problem: Problem, frames: Frames) -> dict[str, FootRotation]:
@@ -256,7 +254,8 @@ def foot_rotations(problem: Problem, frames: Frames) -> dict[str, FootRotation]:
         target = problem.feet[side][1]
         e = rotation_vector(relative_matrix(target, frames.rotations[:, frames.index(body)]))
         turn = target.transpose(0, 2, 1) @ frames.angular_jacobian(body)
-        out[side] = FootRotation(e, _log_jacobian_inv(e), turn)
+        inverse = _log_jacobian_inv(e)
+        out[side] = FootRotation(e, inverse, turn, inverse @ turn)
     return out
 
 
@@ -384,10 +383,10 @@ def _orientation_curvature(second: SecondOrder, body: str, target: np.ndarray, f
     ``∂e/∂q_c = J⁻¹(e) Tᵀ ω_c``: its derivative is that of ``J⁻¹`` along ``∂e/∂q_d``, and the
     turning of ``ω_c`` (:meth:`SecondOrder.angular`) seen through ``ν = T J⁻ᵀ λ``.
     """
-    e, inv, turn = foot
+    e, inv, turn, jac = foot
     weighted = np.einsum("nj,nijk->nik", lam, _log_jacobian_inv_derivative(e))  # [i, k]: λ · ∂J⁻¹/∂eᵢ [:, k]
     second.angular(body, (target @ (inv.transpose(0, 2, 1) @ lam[..., None]))[..., 0])
-    second.product(turn.transpose(0, 2, 1), weighted.transpose(0, 2, 1) @ (inv @ turn))
+    second.product(turn.transpose(0, 2, 1), weighted.transpose(0, 2, 1) @ jac)
 
 
 def _centre_of_mass(cond: Conditions, frames: Frames, loads: PointLoads) -> tuple[np.ndarray, np.ndarray]:
