@@ -184,9 +184,10 @@ def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: n
     A rigid tendon stays at its slack length and the fibre takes the whole musculotendon length
     ``length`` (n, M) beyond it. A compliant tendon (``muscles.compliant_tendon``) stretches until
     its force equals the fibre's passive force along it (De Groote et al. 2016 curves), found by
-    regula falsi on the tendon force: the stretched fibre's passive force is shared with the tendon, as in the source
-    model at zero activation. The same fibre length sets the active force–length factor, so the
-    further stretch of the tendon under active force is not modelled (the fibre would be shorter).
+    regula falsi on the tendon force (by a compiled kernel where the ``fast`` extra is installed): the
+    stretched fibre's passive force is shared with the tendon, as in the source model at zero
+    activation. The same fibre length sets the active force–length factor, so the further stretch
+    of the tendon under active force is not modelled (the fibre would be shorter).
     ``tightness`` (n, M) shortens the tendon slack length by that many optimal fibre lengths; a
     tendon shortened to nothing is taken as rigid. Muscles without a modelled fibre length
     (``muscles.length_dependent`` false) are at 1.
@@ -207,7 +208,12 @@ def normalized_fiber_length(muscles: MuscleSet, length: np.ndarray, tightness: n
         total, tendon = length[index], np.broadcast_to(slack, length.shape)[index]
         width, optimal = height[line], lopt[line]
         along = along.copy()
-        along[index] = np.maximum(_fibre_along_tendon(total, tendon, width, optimal), 1e-6)
+        if enabled():
+            stop = (EQUILIBRIUM_STEPS, EQUILIBRIUM_TOLERANCE)
+            balanced = _kernels.fibre_along_tendon(total, tendon, width, optimal, *stop)
+        else:
+            balanced = _fibre_along_tendon(total, tendon, width, optimal)
+        along[index] = np.maximum(balanced, 1e-6)
     return np.where(muscles.length_dependent, np.sqrt(along**2 + height**2) / lopt, 1.0)
 
 
