@@ -20,7 +20,7 @@ import numpy as np
 from .._data import read_toml
 from ..body.chain import Frames
 from ..body.topology import BODIES, COORDINATES, TRANSLATIONS, joint_coordinates
-from ..mechanics.external import EQUILIBRIUM, JOINTS, equilibrium_axes
+from ..mechanics.external import EQUILIBRIUM, JOINTS
 from ..mechanics.muscles import PathGeometry, force_length_passive, normalized_fiber_length, pennation_cosine
 from ..mechanics.passive import passive_joints
 from ..mechanics.sharing import RESERVE_SCALE, Sharing, muscle_equilibrium
@@ -88,6 +88,30 @@ def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndar
     return -passive.moment(q), hess
 
 
+#: The :data:`EQUILIBRIUM` rows at a coordinate's own axis, and those coordinates.
+_OWN_ROW, _OWN_COORDINATE = (
+    np.array(column)
+    for column in zip(
+        *((row, COORDINATES.index(name)) for row, (_, name) in enumerate(EQUILIBRIUM) if name in COORDINATES),
+        strict=True,
+    )
+)
+#: Row, joint body, joint axis and coordinate of every term mapping a reserve about a lumbar level's
+#: disc axis onto the level's coordinates.
+_LEVEL_TERMS = tuple(
+    np.array(column)
+    for column in zip(
+        *(
+            (row, BODIES.index(JOINTS[joint]), j, COORDINATES.index(coordinate))
+            for row, (joint, name) in enumerate(EQUILIBRIUM)
+            if name not in COORDINATES
+            for j, coordinate in enumerate(joint_coordinates(JOINTS[joint]))
+        ),
+        strict=True,
+    )
+)
+
+
 class Holding(NamedTuple):
     """What holding a batch of postures takes (:func:`holding`).
 
@@ -123,18 +147,14 @@ def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> Holding:
     sharing = muscle_equilibrium(
         model, q, frames, cond.task.stance, cond.strength, typical, cond.load_mass, cond.load_distance
     )
-    axes = equilibrium_axes(frames)
     reserve = np.where(np.abs(sharing.reserve) > RESERVE_LEAKAGE, sharing.reserve, 0.0)
     deficit = np.zeros((cond.n, len(COORDINATES)))
-    for row, (joint, name) in enumerate(EQUILIBRIUM):
-        if name in COORDINATES:
-            deficit[:, COORDINATES.index(name)] += reserve[:, row]
-            continue
-        body = JOINTS[joint]
-        b = BODIES.index(body)
-        for j, coord in enumerate(joint_coordinates(body)):
-            along = np.einsum("ni,ni->n", frames.joint_axes[:, b, :, j], axes[:, row])
-            deficit[:, COORDINATES.index(coord)] += reserve[:, row] * along
+    # a reserve at a coordinate's own axis is that coordinate's; one about a disc axis acts on each
+    # coordinate of the level along that coordinate's joint axis
+    deficit[:, _OWN_COORDINATE] += reserve[:, _OWN_ROW]
+    row, body, axis, coordinate = _LEVEL_TERMS
+    along = np.einsum("nti,nti->nt", frames.joint_axes.transpose(0, 1, 3, 2)[:, body, axis], sharing.axes[:, row])
+    np.add.at(deficit, (slice(None), coordinate), reserve[:, row] * along)
     # the extra pull of tight muscles, where some are tight
     tight = np.flatnonzero(cond.tightness.any(axis=1))
     if tight.size:
