@@ -37,6 +37,13 @@ FREE_BODY_STIFFNESS = 1e-6
 RESERVE_LEAKAGE = 1e-4
 
 
+#: The regularization of the free pelvis (n_q, n_q): :data:`FREE_BODY_STIFFNESS` on the diagonal
+#: at the translations and the pelvis's rotations.
+_FREE_BODY = np.diag(
+    [FREE_BODY_STIFFNESS if c in (*TRANSLATIONS, *joint_coordinates("pelvis")) else 0.0 for c in COORDINATES]
+)
+
+
 def stiffness_data() -> dict:
     """Stiffness constants and their sources (``data/stiffness.toml``)."""
     return read_toml("stiffness.toml")
@@ -55,12 +62,8 @@ def stiffness(cond: Conditions, geometry: PathGeometry) -> np.ndarray:
     geometry : PathGeometry
         Muscle paths of the neutral posture (one posture).
     """
-    model = cond.model
     data = stiffness_data()
-    free = np.zeros(len(COORDINATES))
-    for name in (*TRANSLATIONS, *joint_coordinates("pelvis")):
-        free[COORDINATES.index(name)] = FREE_BODY_STIFFNESS
-    muscles = model.muscles
+    muscles = cond.model.muscles
     k_muscle = (
         data["muscle"]["short_range_gamma"]
         * data["muscle"]["postural_activation"]
@@ -69,9 +72,15 @@ def stiffness(cond: Conditions, geometry: PathGeometry) -> np.ndarray:
         / muscles.optimal_fiber_length
     )  # (n, M) N/m
     r = geometry.moment_arm[0]  # (M, n_q) at the neutral posture
-    # Σ_m k_m r_m r_mᵀ for the whole batch as one matrix product
-    n_q = len(COORDINATES)
-    return np.diag(free) + (k_muscle @ (r[:, :, None] * r[:, None, :]).reshape(-1, n_q * n_q)).reshape(-1, n_q, n_q)
+    # Σ_m k_m r_m r_mᵀ for the whole batch as one matrix product, over the coordinates some muscle crosses
+    spanned = np.flatnonzero(r.any(axis=0))
+    r = r[:, spanned]
+    k = len(spanned)
+    block = (k_muscle @ (r[:, :, None] * r[:, None, :]).reshape(-1, k * k)).reshape(-1, k, k)
+    out = np.zeros((cond.n, len(COORDINATES), len(COORDINATES)))
+    out[:, spanned[:, None], spanned] = block
+    out += _FREE_BODY
+    return out
 
 
 def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
