@@ -572,6 +572,8 @@ def _limit_text(problem: Problem, released: np.ndarray, converged: np.ndarray) -
     out = np.full(converged.shape, "", dtype=object)
 
     def append(mask: np.ndarray, text) -> None:
+        if not mask.any():
+            return
         out[mask] = np.where(out[mask] == "", "", out[mask] + "; ") + (text[mask] if np.ndim(text) else text)
 
     for i in problem.limited:
