@@ -131,7 +131,8 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
     # the joint reaction forces at the lumbar levels and the hips, proximal on distal: the net force
     # less the muscles crossing the joint
     crossed = [*DISC_FRAME, "hip_r", "hip_l"]
-    carried = np.einsum("nm,nkmi->nki", tension, geometry.distal_force([BODIES.index(JOINTS[j]) for j in crossed]))
+    per_newton = geometry.distal_force([BODIES.index(JOINTS[j]) for j in crossed])  # (n, 4, M, 3)
+    carried = (tension[:, None, None, :] @ per_newton)[:, :, 0]
     contact = np.stack([joints[j][0] for j in crossed], axis=1) - carried  # (n, 4, 3)
     # the levels' reaction force and net moment (on the upper body) in the disc frame (X anterior,
     # Y normal, Z right); the muscles and the level's passive tissues share the moment
