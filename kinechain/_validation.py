@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Iterable
 
@@ -35,6 +36,8 @@ def as_finite_array(name: str, value: object, lo: float, hi: float, units: str =
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a number or an array of numbers; got {value!r}; {accepted}") from None
+    if arr.ndim == 0 and math.isfinite(number := float(arr)) and lo <= number <= hi:
+        return arr  # a scalar in range, checked without array operations
     bad = ~np.isfinite(arr) | (arr < lo) | (arr > hi)
     if np.any(bad):
         first = arr[bad].flat[0] if arr.ndim else float(arr)

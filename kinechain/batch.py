@@ -27,6 +27,8 @@ from .variables import OUTPUTS, Variable, attributes, coordinate_name
 
 #: Share of the memory available when a request is made that one result may take.
 MEMORY_SHARE = 0.5
+#: Results up to this size (bytes) are not checked: the interpreter itself needs more.
+UNCHECKED_BYTES = 2**20
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,8 @@ def _checked(name: str, variable: Variable, value: object) -> np.ndarray:
 
 def _expand(dims: tuple[str, ...], data: np.ndarray, batch: Batch) -> np.ndarray:
     """``data`` over ``dims`` as a flat (n,) array over the whole batch."""
+    if not dims:
+        return np.broadcast_to(data, (batch.n,))
     order = [dims.index(d) for d in batch.dims if d in dims]
     shape = [size if d in dims else 1 for d, size in zip(batch.dims, batch.sizes, strict=True)]
     return np.broadcast_to(np.transpose(data, order).reshape(shape), batch.sizes).reshape(batch.n)
@@ -192,7 +196,8 @@ def available_memory() -> int:
 
 
 def check_memory(what: str, batch: Batch, bytes_per_element: int) -> None:
-    """Refuse, before anything is allocated, a result that would not fit in memory.
+    """Refuse, before anything is allocated, a result that would not fit in memory (one of at most
+    :data:`UNCHECKED_BYTES` always does).
 
     Raises
     ------
@@ -200,6 +205,8 @@ def check_memory(what: str, batch: Batch, bytes_per_element: int) -> None:
         Saying how large the result would be, how much memory there is, and what to do instead.
     """
     need = batch.n * bytes_per_element
+    if need <= UNCHECKED_BYTES:
+        return
     have = available_memory()
     if need > MEMORY_SHARE * have:
         shape = " x ".join(f"{d}={s}" for d, s in zip(batch.dims, batch.sizes, strict=True))

@@ -128,49 +128,54 @@ def statics(pose: Pose, exponent: int = 2) -> Loads:
     joints, geometry, tension = sharing.joints, sharing.geometry, sharing.tension
 
     out = {}
-    for level in DISC_FRAME:
-        k = BODIES.index(JOINTS[level])
-        force, moment = joints[level]
-        # the joint reaction force, proximal on distal: the net force less the muscles crossing the level
-        contact = force - np.einsum("nm,nmi->ni", tension, geometry.distal_force([k])[:, 0])
-        disc = frames.rotations[:, BODIES.index(DISC_FRAME[level])]
-        local = np.einsum("nji,nj->ni", disc, contact)
-        out[f"{level}_compression"] = local[:, 1]
-        out[f"{level}_shear_ap"] = -local[:, 0]
-        out[f"{level}_shear_lateral"] = -local[:, 2]
-        # the net moment the level exerts on the upper body, in the disc frame (X anterior, Y normal, Z right);
-        # the muscles and the level's passive tissues share it (muscle_moment, passive_moment)
-        out[f"{level}_torsion_moment"] = np.einsum("ni,ni->n", moment, disc[:, :, 1])
-        out[f"{level}_flexion_moment"] = -np.einsum("ni,ni->n", moment, disc[:, :, 2])
-        out[f"{level}_lateral_bending_moment"] = np.einsum("ni,ni->n", moment, disc[:, :, 0])
-
-    for side in "rl":
-        for joint, body in (("hip", f"femur_{side}"), ("knee", f"tibia_{side}")):
-            b = BODIES.index(body)
-            moment = joints[f"{joint}_{side}"][1]
-            for j, axis in enumerate(("flexion", "adduction", "rotation")):
-                out[f"{joint}_moment_{axis}_{side}"] = np.einsum("ni,ni->n", moment, frames.joint_axes[:, b, :, j])
-    for side in "rl":
-        k = BODIES.index(f"femur_{side}")
-        contact = joints[f"hip_{side}"][0] - np.einsum("nm,nmi->ni", tension, geometry.distal_force([k])[:, 0])
-        out[f"hip_contact_force_{side}"] = np.linalg.norm(contact, axis=1)
+    # the joint reaction forces at the lumbar levels and the hips, proximal on distal: the net force
+    # less the muscles crossing the joint
+    crossed = [*DISC_FRAME, "hip_r", "hip_l"]
+    per_newton = geometry.distal_force([BODIES.index(JOINTS[j]) for j in crossed])  # (n, 4, M, 3)
+    carried = (tension[:, None, None, :] @ per_newton)[:, :, 0]
+    contact = np.stack([joints[j][0] for j in crossed], axis=1) - carried  # (n, 4, 3)
+    # the levels' reaction force and net moment (on the upper body) in the disc frame (X anterior,
+    # Y normal, Z right); the muscles and the level's passive tissues share the moment
+    # (muscle_moment, passive_moment)
+    disc = frames.rotations[:, [BODIES.index(DISC_FRAME[level]) for level in DISC_FRAME]]
+    local = np.einsum("nkji,nkj->nki", disc, contact[:, : len(DISC_FRAME)])
+    turning = np.einsum("nkji,nkj->nki", disc, np.stack([joints[level][1] for level in DISC_FRAME], axis=1))
+    for k, level in enumerate(DISC_FRAME):
+        out[f"{level}_compression"] = local[:, k, 1]
+        out[f"{level}_shear_ap"] = -local[:, k, 0]
+        out[f"{level}_shear_lateral"] = -local[:, k, 2]
+        out[f"{level}_torsion_moment"] = turning[:, k, 1]
+        out[f"{level}_flexion_moment"] = -turning[:, k, 2]
+        out[f"{level}_lateral_bending_moment"] = turning[:, k, 0]
+    # hip and knee moments on their joint axes
+    legs = [f"{joint}_{side}" for side in "rl" for joint in ("hip", "knee")]
+    axes = frames.joint_axes[:, [BODIES.index(JOINTS[leg]) for leg in legs]]
+    along = np.einsum("nki,nkij->nkj", np.stack([joints[leg][1] for leg in legs], axis=1), axes)
+    for k, leg in enumerate(legs):
+        joint, side = leg.split("_")
+        for j, axis in enumerate(("flexion", "adduction", "rotation")):
+            out[f"{joint}_moment_{axis}_{side}"] = along[:, k, j]
+    for k, side in enumerate("rl", start=len(DISC_FRAME)):
+        out[f"hip_contact_force_{side}"] = np.linalg.norm(contact[:, k], axis=1)
 
     feasible = sharing.converged & (np.abs(sharing.reserve).max(axis=1) <= RESERVE_LIMIT)
     for side in cond.task.stance:
         feasible &= _cop_under_foot(model, frames, sharing.grf.cop[side], side)
+    # the loads' own copies of the force sharing's arrays (the pose may hold the sharing)
     out |= {
-        "muscle_force": tension,
-        "muscle_activation": sharing.activation,
-        "net_moment": sharing.net,
-        "muscle_moment": sharing.muscle,
-        "passive_moment": sharing.passive,
-        "reserve_moment": sharing.reserve,
+        "muscle_force": tension.copy(),
+        "muscle_activation": sharing.activation.copy(),
+        "net_moment": sharing.net.copy(),
+        "muscle_moment": sharing.muscle.copy(),
+        "passive_moment": sharing.passive.copy(),
+        "reserve_moment": sharing.reserve.copy(),
         "feasible": feasible & pose.converged,
     }
     bad = ~pose.converged
-    for name, value in out.items():
-        if value.dtype.kind == "f":
-            out[name] = np.where(bad.reshape((-1,) + (1,) * (value.ndim - 1)), np.nan, value)
+    if bad.any():
+        for name, value in out.items():
+            if value.dtype.kind == "f":
+                out[name] = np.where(bad.reshape((-1,) + (1,) * (value.ndim - 1)), np.nan, value)
     return Loads(pose, out, np.where(bad[:, None], np.nan, sum(sharing.grf.force.values())))
 
 

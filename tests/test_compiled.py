@@ -104,6 +104,22 @@ def test_path_geometry_kernel_agrees_with_numpy(model, seed, spread):
         np.testing.assert_allclose(getattr(compiled, name), want, rtol=0, atol=1e-9 * np.abs(want).max(), err_msg=name)
 
 
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.4), tight=st.floats(0.0, 0.3))
+def test_fibre_tendon_kernel_agrees_with_numpy(model, seed, spread, tight):
+    """Normalized fibre lengths at the fibre–tendon equilibrium, to 1e-12, on random postures
+    (coordinates spread about neutral, radians) with random tightness."""
+    rng = np.random.default_rng(seed)
+    q = model.neutral() + rng.normal(0.0, spread, (7, len(model.neutral())))
+    length = muscles.path_geometry(model.muscles, body_frames(model.p, q)).length
+    tightness = rng.uniform(0.0, tight, length.shape)
+    compiled = muscles.normalized_fiber_length(model.muscles, length, tightness)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compiled, "ENABLED", False)
+        reference = muscles.normalized_fiber_length(model.muscles, length, tightness)
+    np.testing.assert_allclose(compiled, reference, rtol=1e-12, atol=0)
+
+
 def test_simulate_agrees_with_and_without_the_kernels(model, monkeypatch):
     """A whole evaluation (posture, holding, statics) gives the same outputs either way."""
     inputs = {"task": "single_stance_r", "knee_valgus_r": [0.0, 8.0], "strength": {"gluteus_medius": [1.0, 0.1]}}

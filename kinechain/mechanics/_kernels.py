@@ -1,5 +1,6 @@
 """Compiled kernels of the muscle mechanics (:mod:`kinechain._compiled`): the muscle path geometry
-(:func:`kinechain.mechanics.muscles.path_geometry`) and the force sharing's active set
+(:func:`kinechain.mechanics.muscles.path_geometry`), the fibre–tendon equilibrium
+(:func:`kinechain.mechanics.muscles._fibre_along_tendon`) and the force sharing's active set
 (:func:`kinechain.mechanics.sharing._active_set`).
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._compiled import compiled
+from . import _generated_curves as curves
 
 
 def _path_geometry(
@@ -86,6 +88,43 @@ def _path_geometry(
             )
             moment[e, column_muscle[t], column_coordinate[t]] -= along
     return length, moment, torque, force
+
+
+def _fibre_along_tendon(total, tendon, width, optimal, steps, tolerance):
+    """Fibre length along the tendon (m) at which tendon and fibre pull equally, element by element
+    (see :func:`kinechain.mechanics.muscles._fibre_along_tendon`: the same Illinois regula falsi on
+    the tendon force, at most ``steps`` steps, ending where the pulls differ by ``tolerance``)."""
+    out = np.empty(total.shape[0])
+    for e in range(total.shape[0]):
+        length, slack, w, lopt = total[e], tendon[e], width[e], optimal[e]
+        rigid = np.sqrt((length - slack) ** 2 + w**2)
+        low, high = 0.0, max(_passive(rigid / lopt), 0.0) * (length - slack) / rigid
+        f_low, f_high = _excess(low, length, slack, w, lopt), _excess(high, length, slack, w, lopt)
+        kept = 0  # +1: the upper end moved last; -1: the lower end
+        for _ in range(steps):
+            if not (f_low > 0 and f_high < 0):
+                break
+            force = min(max((low * f_high - high * f_low) / (f_high - f_low), low), high)
+            f = _excess(force, length, slack, w, lopt)
+            if f < 0:
+                if kept == 1:
+                    f_low = 0.5 * f_low
+                high, f_high, kept = force, f, 1
+            else:
+                if kept == -1:
+                    f_high = 0.5 * f_high
+                # a balance within rounding ends the element there
+                low, f_low, kept = force, 0.0 if f <= tolerance * (1.0 + force) else f, -1
+        force = low if f_low == 0 else (high if f_high == 0 else 0.5 * (low + high))
+        out[e] = length - slack * _tendon_length(force)
+    return out
+
+
+def _excess(force, total, tendon, width, optimal):
+    """The fibre's passive pull along the tendon less the tendon's, at tendon force ``force``."""
+    x = total - tendon * _tendon_length(force)
+    fibre = np.sqrt(x**2 + width**2)
+    return max(_passive(fibre / optimal), 0.0) * max(x, 0.0) / fibre - force
 
 
 def _active_set(a_mat, tau, r2, tol, start, iterations):
@@ -192,4 +231,7 @@ def _cholesky_solve(factor, rhs, out):
 
 
 _cholesky, _cholesky_solve = compiled(_cholesky) or _cholesky, compiled(_cholesky_solve) or _cholesky_solve
+_passive, _tendon_length = (compiled(f) or f for f in (curves.passive, curves.tendon_length))
+_excess = compiled(_excess) or _excess
 path_geometry, active_set = compiled(_path_geometry), compiled(_active_set)
+fibre_along_tendon = compiled(_fibre_along_tendon)

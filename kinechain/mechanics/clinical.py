@@ -52,7 +52,7 @@ import numpy as np
 from .._compiled import compiled, enabled
 from ..body.chain import Frames
 from ..body.rotations import JOINT_SIGNS, joint_angles, relative_matrix, zxy_angles
-from ..body.topology import THORAX
+from ..body.topology import BODIES, THORAX
 
 #: name → (child, parent, JCS joint for side signs, component 0/1/2 = Z/X/Y, sign)
 _DEFINITIONS: dict[str, tuple[str, str, str, int, float]] = {
@@ -81,6 +81,30 @@ for _s in "rl":
 
 #: Clinical angle names, with (child, parent, joint, component, sign) definitions.
 CLINICAL_ANGLES = MappingProxyType(_DEFINITIONS)
+#: Clinical angles that are 2-D projections rather than joint-coordinate-system angles.
+PROJECTION_ANGLES = ("knee_fppa_r", "knee_fppa_l")
+#: Every clinical angle: the joint-coordinate-system angles, then the projections.
+ANGLE_NAMES = (*CLINICAL_ANGLES, *PROJECTION_ANGLES)
+
+
+def _side(body: str) -> str:
+    return body[-1] if body[-2:] in ("_r", "_l") else ""
+
+
+#: Every (child, parent, joint) decomposed for :data:`CLINICAL_ANGLES`.
+_KEYS = tuple(dict.fromkeys(definition[:3] for definition in _DEFINITIONS.values()))
+#: Their parent bodies (the ground after the bodies), child bodies and the joint's side signs (P, 3).
+_PAIRS = (
+    np.array([len(BODIES) if parent == "ground" else BODIES.index(parent) for _, parent, _ in _KEYS]),
+    np.array([BODIES.index(child) for child, _, _ in _KEYS]),
+    np.array([JOINT_SIGNS[(joint, _side(child))] for child, _, joint in _KEYS], dtype=float),
+)
+#: For every joint-coordinate-system angle: its decomposition, component and sign.
+_COMPONENTS = (
+    np.array([_KEYS.index(d[:3]) for d in _DEFINITIONS.values()]),
+    np.array([d[3] for d in _DEFINITIONS.values()]),
+    np.array([d[4] for d in _DEFINITIONS.values()]),
+)
 
 
 def clinical_angles(frames: Frames) -> dict[str, np.ndarray]:
@@ -91,27 +115,31 @@ def clinical_angles(frames: Frames) -> dict[str, np.ndarray]:
     frames : Frames
         Segment frames from :func:`kinechain.kinematics.body_frames`.
     """
-    cache: dict[tuple[str, str, str], np.ndarray] = {}
-    out = {name: clinical_angle(frames, name, cache) for name in CLINICAL_ANGLES}
-    for side in "rl":
-        out[f"knee_fppa_{side}"] = frontal_plane_projection_angle(frames, side)
-    return out
+    return dict(zip(ANGLE_NAMES, clinical_angle_table(frames), strict=True))
 
 
-def clinical_angle(frames: Frames, name: str, cache: dict | None = None) -> np.ndarray:
-    """One clinical angle (radians, shape (n,)); ``cache`` shares decompositions between calls."""
+def clinical_angle_table(frames: Frames) -> np.ndarray:
+    """Every clinical angle (radians, shape (len(ANGLE_NAMES), n)), in :data:`ANGLE_NAMES` order:
+    each child–parent orientation decomposed once, all of them in one batch."""
+    rotations = frames.rotations
+    n = rotations.shape[0]
+    # the ground's orientation after the bodies' (the identity)
+    rotations = np.concatenate([rotations, np.broadcast_to(np.eye(3), (n, 1, 3, 3))], axis=1)
+    parent, child, signs = _PAIRS
+    angles = zxy_angles(rotations[:, parent].transpose(0, 1, 3, 2) @ rotations[:, child]) * signs  # (n, P, 3)
+    pair, component, sign = _COMPONENTS
+    return np.concatenate([sign[:, None] * angles[:, pair, component].T, _projection_angles(frames, "rl").T])
+
+
+def clinical_angle(frames: Frames, name: str) -> np.ndarray:
+    """One clinical angle (radians, shape (n,))."""
     if name in PROJECTION_ANGLES:
         return frontal_plane_projection_angle(frames, name[-1])
     child, parent, joint, k, sign = CLINICAL_ANGLES[name]
-    key = (child, parent, joint)
-    cache = {} if cache is None else cache
-    if key not in cache:
-        side = child[-1] if child[-2:] in ("_r", "_l") else ""
-        n = frames.origins.shape[0]
-        rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
-        rc = frames.rotations[:, frames.index(child)]
-        cache[key] = joint_angles(relative_matrix(rp, rc), joint, side)
-    return sign * cache[key][:, k]
+    n = frames.origins.shape[0]
+    rp = np.broadcast_to(np.eye(3), (n, 3, 3)) if parent == "ground" else frames.rotations[:, frames.index(parent)]
+    rc = frames.rotations[:, frames.index(child)]
+    return sign * joint_angles(relative_matrix(rp, rc), joint, _side(child))[:, k]
 
 
 def clinical_jacobian(frames: Frames, name: str) -> np.ndarray:
@@ -191,10 +219,6 @@ _IDENTITY = np.eye(3)[None]
 _ANGLE_RATES = compiled(_angle_rates)
 
 
-#: Clinical angles that are 2-D projections rather than joint-coordinate-system angles.
-PROJECTION_ANGLES = ("knee_fppa_r", "knee_fppa_l")
-
-
 def _leg_centres(frames: Frames, side: str):
     return [frames.origins[:, frames.index(f"{b}_{side}")] for b in ("femur", "tibia", "talus")]
 
@@ -224,9 +248,18 @@ def frontal_plane_projection_angle(frames: Frames, side: str) -> np.ndarray:
     ground's frontal plane (y–z); positive when the knee lies medial to the hip–ankle line. It
     is what single-leg squat studies report as "knee valgus" (e.g. Herrington 2014).
     """
-    hip, knee, ankle = (p[:, 1:] for p in _leg_centres(frames, side))
+    return _projection_angles(frames, side)[:, 0]
+
+
+def _projection_angles(frames: Frames, sides: str) -> np.ndarray:
+    """:func:`frontal_plane_projection_angle` of each of ``sides`` (n, len(sides))."""
+    hip, knee, ankle = (
+        frames.origins[:, [BODIES.index(f"{b}_{s}") for s in sides], 1:] for b in ("femur", "tibia", "talus")
+    )
     thigh, shank = knee - hip, ankle - knee
     # signed turn from thigh to shank in the (y, z) plane; for the right leg a knee medial to the
     # hip-ankle line turns the shank laterally (+z) on the way down
-    turn = np.arctan2(thigh[:, 0] * shank[:, 1] - thigh[:, 1] * shank[:, 0], np.einsum("ni,ni->n", thigh, shank))
-    return -turn if side == "r" else turn
+    turn = np.arctan2(
+        thigh[..., 0] * shank[..., 1] - thigh[..., 1] * shank[..., 0], np.einsum("nsi,nsi->ns", thigh, shank)
+    )
+    return turn * np.array([-1.0 if s == "r" else 1.0 for s in sides])

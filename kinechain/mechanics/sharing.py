@@ -325,6 +325,8 @@ class Sharing:
     reserve : ndarray (n, D)
         Reserve moments: what neither the passive structures nor the muscles supply.
     converged : ndarray (n,) of bool
+    axes : ndarray (n, D, 3)
+        The axes the moments are projected on (:func:`~kinechain.mechanics.external.equilibrium_axes`).
     """
 
     grf: GroundReaction
@@ -337,6 +339,7 @@ class Sharing:
     muscle: np.ndarray
     reserve: np.ndarray
     converged: np.ndarray
+    axes: np.ndarray
 
 
 def muscle_equilibrium(
@@ -375,9 +378,7 @@ def muscle_equilibrium(
     joints = joint_loads(frames, loads, grf)
     geometry = path_geometry(muscles, frames)
     axes = equilibrium_axes(frames)
-    demand = np.stack(
-        [np.einsum("ni,ni->n", joints[j][1], axes[:, row]) for row, (j, _) in enumerate(EQUILIBRIUM)], axis=1
-    )
+    demand = np.einsum("ndi,ndi->nd", np.stack([joints[j][1] for j, _ in EQUILIBRIUM], axis=1), axes)
     elastic = equilibrium_moments(passive_joints(model), q, frames)
     per_newton = muscle_joint_moments(geometry, frames)
     length = normalized_fiber_length(muscles, geometry.length, tightness)
@@ -392,4 +393,4 @@ def muscle_equilibrium(
     )
     tension = act * capacity + stretched
     muscle = np.einsum("ndm,nm->nd", per_newton, tension)
-    return Sharing(grf, joints, geometry, act, tension, demand, elastic, muscle, reserve, converged)
+    return Sharing(grf, joints, geometry, act, tension, demand, elastic, muscle, reserve, converged, axes)

@@ -20,7 +20,7 @@ import numpy as np
 from .._data import read_toml
 from ..body.chain import Frames
 from ..body.topology import BODIES, COORDINATES, TRANSLATIONS, joint_coordinates
-from ..mechanics.external import EQUILIBRIUM, JOINTS, equilibrium_axes
+from ..mechanics.external import EQUILIBRIUM, JOINTS
 from ..mechanics.muscles import PathGeometry, force_length_passive, normalized_fiber_length, pennation_cosine
 from ..mechanics.passive import passive_joints
 from ..mechanics.sharing import RESERVE_SCALE, Sharing, muscle_equilibrium
@@ -35,6 +35,13 @@ FREE_BODY_STIFFNESS = 1e-6
 #: R = 0.01 N·m); they would move the posture by about 1e-8 to 1e-7 rad. A posture the muscles
 #: hold has no deficit.
 RESERVE_LEAKAGE = 1e-4
+
+
+#: The regularization of the free pelvis (n_q, n_q): :data:`FREE_BODY_STIFFNESS` on the diagonal
+#: at the translations and the pelvis's rotations.
+_FREE_BODY = np.diag(
+    [FREE_BODY_STIFFNESS if c in (*TRANSLATIONS, *joint_coordinates("pelvis")) else 0.0 for c in COORDINATES]
+)
 
 
 def stiffness_data() -> dict:
@@ -55,12 +62,8 @@ def stiffness(cond: Conditions, geometry: PathGeometry) -> np.ndarray:
     geometry : PathGeometry
         Muscle paths of the neutral posture (one posture).
     """
-    model = cond.model
     data = stiffness_data()
-    free = np.zeros(len(COORDINATES))
-    for name in (*TRANSLATIONS, *joint_coordinates("pelvis")):
-        free[COORDINATES.index(name)] = FREE_BODY_STIFFNESS
-    muscles = model.muscles
+    muscles = cond.model.muscles
     k_muscle = (
         data["muscle"]["short_range_gamma"]
         * data["muscle"]["postural_activation"]
@@ -69,9 +72,15 @@ def stiffness(cond: Conditions, geometry: PathGeometry) -> np.ndarray:
         / muscles.optimal_fiber_length
     )  # (n, M) N/m
     r = geometry.moment_arm[0]  # (M, n_q) at the neutral posture
-    # Σ_m k_m r_m r_mᵀ for the whole batch as one matrix product
-    n_q = len(COORDINATES)
-    return np.diag(free) + (k_muscle @ (r[:, :, None] * r[:, None, :]).reshape(-1, n_q * n_q)).reshape(-1, n_q, n_q)
+    # Σ_m k_m r_m r_mᵀ for the whole batch as one matrix product, over the coordinates some muscle crosses
+    spanned = np.flatnonzero(r.any(axis=0))
+    r = r[:, spanned]
+    k = len(spanned)
+    block = (k_muscle @ (r[:, :, None] * r[:, None, :]).reshape(-1, k * k)).reshape(-1, k, k)
+    out = np.zeros((cond.n, len(COORDINATES), len(COORDINATES)))
+    out[:, spanned[:, None], spanned] = block
+    out += _FREE_BODY
+    return out
 
 
 def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -84,6 +93,30 @@ def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndar
     hess = np.zeros(k.shape + k.shape[-1:])
     hess.reshape(k.shape[0], -1)[:, :: k.shape[1] + 1] = k
     return -moment, hess
+
+
+#: The :data:`EQUILIBRIUM` rows at a coordinate's own axis, and those coordinates.
+_OWN_ROW, _OWN_COORDINATE = (
+    np.array(column)
+    for column in zip(
+        *((row, COORDINATES.index(name)) for row, (_, name) in enumerate(EQUILIBRIUM) if name in COORDINATES),
+        strict=True,
+    )
+)
+#: Row, joint body, joint axis and coordinate of every term mapping a reserve about a lumbar level's
+#: disc axis onto the level's coordinates.
+_LEVEL_TERMS = tuple(
+    np.array(column)
+    for column in zip(
+        *(
+            (row, BODIES.index(JOINTS[joint]), j, COORDINATES.index(coordinate))
+            for row, (joint, name) in enumerate(EQUILIBRIUM)
+            if name not in COORDINATES
+            for j, coordinate in enumerate(joint_coordinates(JOINTS[joint]))
+        ),
+        strict=True,
+    )
+)
 
 
 class Holding(NamedTuple):
@@ -121,18 +154,14 @@ def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> Holding:
     sharing = muscle_equilibrium(
         model, q, frames, cond.task.stance, cond.strength, typical, cond.load_mass, cond.load_distance
     )
-    axes = equilibrium_axes(frames)
     reserve = np.where(np.abs(sharing.reserve) > RESERVE_LEAKAGE, sharing.reserve, 0.0)
     deficit = np.zeros((cond.n, len(COORDINATES)))
-    for row, (joint, name) in enumerate(EQUILIBRIUM):
-        if name in COORDINATES:
-            deficit[:, COORDINATES.index(name)] += reserve[:, row]
-            continue
-        body = JOINTS[joint]
-        b = BODIES.index(body)
-        for j, coord in enumerate(joint_coordinates(body)):
-            along = np.einsum("ni,ni->n", frames.joint_axes[:, b, :, j], axes[:, row])
-            deficit[:, COORDINATES.index(coord)] += reserve[:, row] * along
+    # a reserve at a coordinate's own axis is that coordinate's; one about a disc axis acts on each
+    # coordinate of the level along that coordinate's joint axis
+    deficit[:, _OWN_COORDINATE] += reserve[:, _OWN_ROW]
+    row, body, axis, coordinate = _LEVEL_TERMS
+    along = np.einsum("nti,nti->nt", frames.joint_axes.transpose(0, 1, 3, 2)[:, body, axis], sharing.axes[:, row])
+    np.add.at(deficit, (slice(None), coordinate), reserve[:, row] * along)
     # the extra pull of tight muscles, where some are tight
     tight = np.flatnonzero(cond.tightness.any(axis=1))
     if tight.size:

@@ -28,7 +28,13 @@ from ..batch import Batch
 from ..body.chain import Frames, body_frames
 from ..body.model import Model, require_model
 from ..body.topology import BODIES, COORDINATE_RANGES, COORDINATES, TRANSLATIONS, joint_coordinates
-from ..mechanics.clinical import CLINICAL_ANGLES, clinical_angle, clinical_angles, clinical_jacobian
+from ..mechanics.clinical import (
+    ANGLE_NAMES,
+    CLINICAL_ANGLES,
+    clinical_angle,
+    clinical_angle_table,
+    clinical_jacobian,
+)
 from ..mechanics.sharing import Sharing
 from ..variables import POSTURE_OUTPUTS
 from .compensation import (
@@ -332,7 +338,7 @@ def _solve_chunk(cond: Conditions) -> Pose:
         out = converged & over[:, i]
         reason = np.where(out, f"{COORDINATES[i]} beyond its range [{lo:g}, {hi:g}] degrees", reason)
         converged &= ~out
-    angles = {k: np.where(converged, np.degrees(v), np.nan) for k, v in clinical_angles(frames).items()}
+    angles = dict(zip(ANGLE_NAMES, np.where(converged, np.degrees(clinical_angle_table(frames)), np.nan), strict=True))
     # a trunk lean not asked for (abductor_compensation 0) is released, but no limit stopped it
     stopped = problem.released.copy()
     if LEAN in problem.targets:
@@ -566,6 +572,8 @@ def _limit_text(problem: Problem, released: np.ndarray, converged: np.ndarray) -
     out = np.full(converged.shape, "", dtype=object)
 
     def append(mask: np.ndarray, text) -> None:
+        if not mask.any():
+            return
         out[mask] = np.where(out[mask] == "", "", out[mask] + "; ") + (text[mask] if np.ndim(text) else text)
 
     for i in problem.limited:
