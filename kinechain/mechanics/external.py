@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..body.anthropometry import GRAVITY
-from ..body.chain import ANCESTORS, Frames, cross
+from ..body.chain import MOVED_BY, Frames, cross
 from ..body.topology import BODIES, THORAX, joint_coordinates
 
 _UP = np.array([0.0, 1.0, 0.0])
@@ -205,20 +205,20 @@ def joint_loads(frames: Frames, loads: PointLoads, grf: GroundReaction) -> dict[
         Joint name (:data:`JOINTS`) → (force (N), moment about the joint centre (N·m)), ground
         frame. Legs from the ground up, lumbar levels from the trunk down.
     """
-    out = {}
-    for joint, body in JOINTS.items():
-        k = BODIES.index(body)
-        centre = frames.origins[:, k]
-        inside = np.array([k in ANCESTORS[b] for b in loads.body])
-        f = loads.force[:, inside]
-        force = -f.sum(axis=1)
-        moment = -cross(loads.point[:, inside] - centre[:, None], f).sum(axis=1)
-        for side in grf.force:
-            if k in ANCESTORS[BODIES.index(f"calcn_{side}")]:
-                force = force - grf.force[side]
-                moment = moment - cross(grf.point[side] - centre, grf.force[side]) - grf.moment[side]
-        out[joint] = (force, moment)
-    return out
+    carried = MOVED_BY[loads.body][:, _DISTAL].T.astype(float)  # (joint, load): beyond the joint
+    centre = frames.origins[:, _DISTAL]  # (n, J, 3)
+    force = -(carried @ loads.force)
+    moment = -(carried @ cross(loads.point, loads.force)) - cross(centre, force)  # about the joint centre
+    for side in grf.force:
+        under = MOVED_BY[BODIES.index(f"calcn_{side}"), _DISTAL]  # the joints this foot is beyond
+        f = grf.force[side][:, None]
+        force[:, under] -= f
+        moment[:, under] -= cross(grf.point[side][:, None] - centre[:, under], f) + grf.moment[side][:, None]
+    return {joint: (force[:, j], moment[:, j]) for j, joint in enumerate(JOINTS)}
+
+
+#: The body distal to each joint of :data:`JOINTS`.
+_DISTAL = np.array([BODIES.index(body) for body in JOINTS.values()])
 
 
 def pelvis_residual(model, frames: Frames, loads: PointLoads, joints: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -264,25 +264,42 @@ def equilibrium_axes(frames: Frames) -> np.ndarray:
     Hip and knee rows are the coordinates' partial angular velocities (so the projections are
     generalized forces); lumbar rows are the disc-frame axes.
     """
-    rows = []
-    for joint, name in EQUILIBRIUM:
-        if joint in DISC_FRAME:
-            k = ("lateral_bending", "axial_torsion", "flexion_extension").index(name)
-            rows.append(frames.axis(DISC_FRAME[joint], k))
+    out = np.empty((frames.origins.shape[0], len(EQUILIBRIUM), 3))
+    out[:, _DISC_ROWS] = frames.rotations.transpose(0, 1, 3, 2)[:, _DISC_BODIES, _DISC_AXES]
+    out[:, _JOINT_ROWS] = frames.joint_axes.transpose(0, 1, 3, 2)[:, _JOINT_BODIES, _JOINT_AXES]
+    return out
+
+
+def _rows(disc: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The rows of :data:`EQUILIBRIUM` about a disc frame's axes (or about a joint's own axes),
+    each row's body and the column of that body's rotation (or joint axes) it takes."""
+    rows, bodies, axes = [], [], []
+    for row, (joint, name) in enumerate(EQUILIBRIUM):
+        if (joint in DISC_FRAME) != disc:
+            continue
+        rows.append(row)
+        if disc:
+            bodies.append(BODIES.index(DISC_FRAME[joint]))
+            axes.append(("lateral_bending", "axial_torsion", "flexion_extension").index(name))
         else:
-            body = JOINTS[joint]
-            k = joint_coordinates(body).index(name)
-            rows.append(frames.joint_axes[:, BODIES.index(body), :, k])
-    return np.stack(rows, axis=1)
+            bodies.append(BODIES.index(JOINTS[joint]))
+            axes.append(joint_coordinates(JOINTS[joint]).index(name))
+    return np.array(rows), np.array(bodies), np.array(axes)
 
 
-def muscle_joint_moments(geometry, frames: Frames) -> np.ndarray:
+(_DISC_ROWS, _DISC_BODIES, _DISC_AXES), (_JOINT_ROWS, _JOINT_BODIES, _JOINT_AXES) = _rows(True), _rows(False)
+#: The body distal to each row's joint (:data:`EQUILIBRIUM`).
+_ROW_BODIES = np.array([BODIES.index(JOINTS[joint]) for joint, _ in EQUILIBRIUM])
+
+
+def muscle_joint_moments(geometry, axes: np.ndarray) -> np.ndarray:
     """Moment (n, D, M) each muscle exerts per newton of tension on the distal side of each
-    equilibrium joint, projected on :func:`equilibrium_axes` (m); zero for muscles not crossing it."""
-    axes = equilibrium_axes(frames)
+    equilibrium joint, projected on the rows' ``axes`` (n, D, 3) (:func:`equilibrium_axes`) (m);
+    zero for muscles not crossing it."""
     body, muscle = geometry.crossing
+    row, crossing = np.nonzero(_ROW_BODIES[:, None] == np.asarray(body)[None, :])
     out = np.zeros((axes.shape[0], len(EQUILIBRIUM), geometry.length.shape[1]))
-    for row, (joint, _) in enumerate(EQUILIBRIUM):
-        on = body == BODIES.index(JOINTS[joint])
-        out[:, row, muscle[on]] = np.einsum("nci,ni->nc", geometry.crossing_moment[:, on], axes[:, row])
+    out[:, row, np.asarray(muscle)[crossing]] = np.einsum(
+        "nti,nti->nt", geometry.crossing_moment[:, crossing], axes[:, row]
+    )
     return out

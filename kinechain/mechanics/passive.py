@@ -41,7 +41,7 @@ from .._data import read_toml
 from ..body.anthropometry import GRAVITY
 from ..body.chain import Frames, body_frames, cross
 from ..body.topology import BODIES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE, TRANSLATIONS, joint_coordinates
-from .external import DISC_FRAME, EQUILIBRIUM, centre_of_mass, equilibrium_axes, external_loads
+from .external import DISC_FRAME, EQUILIBRIUM, centre_of_mass, external_loads
 
 #: Coordinates without a joint: the pelvis's six free coordinates carry no passive moment.
 FREE = (*joint_coordinates("pelvis"), *TRANSLATIONS)
@@ -430,20 +430,24 @@ def passive_joints(model) -> PassiveJoints:
     return PassiveJoints(rest, tuple(curves), motions)
 
 
-def level_axes(frames: Frames, level: str) -> np.ndarray:
-    """Axes (n, 3, 3) of a lumbar level's rotation in ground, as columns in :data:`LEVEL_MOTIONS` order.
+def level_axes(frames: Frames) -> np.ndarray:
+    """Axes (n, len(LUMBAR_LEVELS), 3, 3) of each lumbar level's rotation in ground, as columns in
+    :data:`LEVEL_MOTIONS` order.
 
     A level turns its vertebra on the one below by extension about the lower frame's ``z``,
     bending about the intermediate ``x`` and rotation about the upper frame's ``y`` (body
     ``ZXY``); the intermediate ``x`` is perpendicular to the other two.
     """
-    i = LUMBAR_LEVELS.index(level)
-    below = "sacrum" if i == 0 else LUMBAR_VERTEBRAE[i - 1]
-    z = frames.axis(below, 2)
-    y = frames.axis(LUMBAR_VERTEBRAE[i], 1)
+    z = frames.rotations[:, _BELOW][..., 2]
+    y = frames.rotations[:, _ABOVE][..., 1]
     x = cross(y, z)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return np.stack([z, x, y], axis=2)
+    x /= np.linalg.norm(x, axis=-1, keepdims=True)
+    return np.stack([z, x, y], axis=-1)
+
+
+#: The bodies below and above each lumbar level (:data:`LUMBAR_LEVELS`).
+_BELOW = np.array([BODIES.index(b) for b in ("sacrum", *LUMBAR_VERTEBRAE[:-1])])
+_ABOVE = np.array([BODIES.index(b) for b in LUMBAR_VERTEBRAE])
 
 
 def level_moment_vectors(passive: PassiveJoints, q: np.ndarray, frames: Frames) -> np.ndarray:
@@ -451,23 +455,27 @@ def level_moment_vectors(passive: PassiveJoints, q: np.ndarray, frames: Frames) 
     ground frame (N·m): the vector ``M`` whose components along the level's rotation axes ``e_k``
     are the level's moments ``τ_k``, ``M · e_k = τ_k``."""
     moments = passive.level_moments(q)
-    axes = np.stack([level_axes(frames, level) for level in LUMBAR_LEVELS], axis=1)  # (n, L, 3, 3)
+    axes = level_axes(frames)
     return np.linalg.solve(axes.transpose(0, 1, 3, 2), moments[..., None])[..., 0]
 
 
-def equilibrium_moments(passive: PassiveJoints, q: np.ndarray, frames: Frames) -> np.ndarray:
+def equilibrium_moments(passive: PassiveJoints, q: np.ndarray, frames: Frames, axes: np.ndarray) -> np.ndarray:
     """Passive moments (n, D) at the rows of :data:`EQUILIBRIUM` (N·m).
 
     Hip and knee rows: the coordinate's passive generalized force. Lumbar rows: the level's
-    passive moment vector on the disc frame's axes (:func:`~kinechain.mechanics.external.equilibrium_axes`).
+    passive moment vector on the disc frame's axes ``axes`` (n, D, 3)
+    (:func:`~kinechain.mechanics.external.equilibrium_axes`).
     """
-    generalized = passive.moment(q)
-    vectors = level_moment_vectors(passive, q, frames)
-    axes = equilibrium_axes(frames)
-    rows = []
-    for row, (joint, name) in enumerate(EQUILIBRIUM):
-        if joint in DISC_FRAME:
-            rows.append(np.einsum("ni,ni->n", vectors[:, LUMBAR_LEVELS.index(joint)], axes[:, row]))
-        else:
-            rows.append(generalized[:, COORDINATES.index(name)])
-    return np.stack(rows, axis=1)
+    out = np.empty(axes.shape[:2])
+    out[:, _COORDINATE_ROWS] = passive.moment(q)[:, _ROW_COORDINATES]
+    vectors = level_moment_vectors(passive, q, frames)[:, _ROW_LEVELS]
+    out[:, _DISC_ROWS] = np.einsum("nri,nri->nr", vectors, axes[:, _DISC_ROWS])
+    return out
+
+
+#: The rows of :data:`EQUILIBRIUM` about a coordinate, with that coordinate's index, and those
+#: about a disc frame's axes, with their level's index in :data:`LUMBAR_LEVELS`.
+_COORDINATE_ROWS = np.array([r for r, (joint, _) in enumerate(EQUILIBRIUM) if joint not in DISC_FRAME])
+_ROW_COORDINATES = np.array([COORDINATES.index(name) for joint, name in EQUILIBRIUM if joint not in DISC_FRAME])
+_DISC_ROWS = np.array([r for r, (joint, _) in enumerate(EQUILIBRIUM) if joint in DISC_FRAME])
+_ROW_LEVELS = np.array([LUMBAR_LEVELS.index(joint) for joint, _ in EQUILIBRIUM if joint in DISC_FRAME])

@@ -379,8 +379,8 @@ def muscle_equilibrium(
     geometry = path_geometry(muscles, frames)
     axes = equilibrium_axes(frames)
     demand = np.einsum("ndi,ndi->nd", np.stack([joints[j][1] for j, _ in EQUILIBRIUM], axis=1), axes)
-    elastic = equilibrium_moments(passive_joints(model), q, frames)
-    per_newton = muscle_joint_moments(geometry, frames)
+    elastic = equilibrium_moments(passive_joints(model), q, frames, axes)
+    per_newton = muscle_joint_moments(geometry, axes)
     length = normalized_fiber_length(muscles, geometry.length, tightness)
     cos_penn = pennation_cosine(muscles, length)
     capacity = strength * muscles.max_isometric_force * force_length_active(length) * cos_penn
