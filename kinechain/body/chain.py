@@ -219,6 +219,10 @@ class SecondOrder:
         self._outer[0].append(left)
         self._outer[1].append(right)
 
+    def _gathered_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The points added, in one array each: bodies (m,), ground positions (n, m, 3) and multipliers (n, m, 3)."""
+        return tuple(np.concatenate(a, axis=int(k > 0)) for k, a in enumerate(zip(*self._points, strict=True)))
+
     def _pairs(self, u: np.ndarray) -> np.ndarray:
         """``Σ (a_β × arm_β) × λ`` (n, V, 3) over the points and directions added: the pair
         ``[α, β]`` is ``(λ × a_α)·(a_β × arm_β) = a_α · that``.
@@ -230,9 +234,7 @@ class SecondOrder:
         n = u.shape[0]
         s = np.zeros((n, len(BODIES), 3, 3))
         if self._points:
-            bodies, points, lam = (
-                np.concatenate(a, axis=int(k > 0)) for k, a in enumerate(zip(*self._points, strict=True))
-            )
+            bodies, points, lam = self._gathered_points()
             carried = MOVED_BY[bodies].astype(float)  # (m, n_bodies)
             outer = (points[:, :, :, None] * lam[:, :, None, :]).reshape(n, -1, 9)
             s += (outer.transpose(0, 2, 1) @ carried).transpose(0, 2, 1).reshape(n, -1, 3, 3)  # Σ xⱼ λⱼᵀ
@@ -250,6 +252,8 @@ class SecondOrder:
         The entry ``[c, d]`` of what is added is the derivative along ``q_d`` of a gradient's
         ``c``; of a second derivative, the symmetric part is all.
         """
+        if enabled():
+            return self._compiled_matrix()
         u = self.frames._axes_by_column.transpose(0, 2, 1)[:, _ACTIVE]  # (n, V, 3)
         pairs = self._pairs(u)
         nu = np.zeros((u.shape[0], len(BODIES), 3))
@@ -277,6 +281,28 @@ class SecondOrder:
         block.reshape(n, k * k)[:, :: k + 1] += along[:, _SHARED]
         out[:, _SHARED_COORDINATES, _SHARED_COORDINATES] += _SHARED_PLACE.T @ block @ _SHARED_PLACE
         return out
+
+    def _compiled_matrix(self) -> np.ndarray:
+        """:meth:`matrix` by the compiled kernel :func:`_second_order_matrix`."""
+        frames = self.frames
+        n = frames.origins.shape[0]
+        if self._points:
+            bodies, points, lam = self._gathered_points()
+        else:
+            bodies, points, lam = np.zeros(0, dtype=np.intp), np.zeros((n, 0, 3)), np.zeros((n, 0, 3))
+        directions, angular = (
+            (np.array(list(added), dtype=np.intp), np.stack(list(added.values()), axis=1) if added else np.zeros(shape))
+            for added, shape in ((self._directions, (n, 0, 3, 3)), (self._angular, (n, 0, 3)))
+        )
+        left, right = (
+            (np.concatenate(self._outer[0], axis=2), np.concatenate(self._outer[1], axis=1))
+            if self._outer[0]
+            else (np.zeros((n, len(COORDINATES), 0)), np.zeros((n, 0, len(COORDINATES))))
+        )
+        return _COMPILED_SECOND_ORDER(
+            frames.joint_axes, frames.origins, MOVED_BY, _ACTIVE, _AXIS_COORDINATE, _ORDERED, _SINGLE,
+            _SHARED, _SHARED_ORDER, bodies, points, lam, *directions, *angular, left, right,
+        )  # fmt: skip
 
 
 def _orders():
@@ -312,6 +338,116 @@ def _orders():
 (_ACTIVE, _PLACE_ACTIVE, _COORDINATE_ORDER, _SINGLE, _SHARED, _SHARED_COORDINATES, _SHARED_PLACE, _SHARED_ORDER) = (
     _orders()
 )
+#: Coordinate of each joint axis (the rows of :data:`PLACE`), −1 for the axes that do not exist.
+_AXIS_COORDINATE = np.where(PLACE.any(axis=1), PLACE.argmax(axis=1), -1)
+#: The coordinate pairs ``(c, d)`` with ``c`` before ``d`` along the chain (the entries of :data:`_COORDINATE_ORDER`).
+_ORDERED = np.argwhere(_COORDINATE_ORDER)
+
+
+def _second_order_matrix(
+    joint_axes, origins, moved_by, active, axis_coordinate, ordered, single, shared, shared_order,
+    point_bodies, points, point_lam, direction_bodies, turns, angular_bodies, nus, outer_left, outer_right,
+):  # fmt: skip
+    """:meth:`SecondOrder.matrix`, posture by posture (the compiled kernel).
+
+    ``moved_by`` is :data:`MOVED_BY`; ``active`` the joint axes that exist (rows of :data:`PLACE`:
+    body ``row // 3``, slot ``row % 3``), ``axis_coordinate`` the axes' coordinates
+    (:data:`_AXIS_COORDINATE`), ``ordered`` the coordinate pairs in chain order (:data:`_ORDERED`);
+    ``single``, ``shared`` and ``shared_order`` as :func:`_orders` gives them. What was added: the
+    points (bodies (m,), positions and multipliers (n, m, 3)), the directions' turns (bodies (k,),
+    (n, k, 3, 3)), the angular velocities' multipliers (bodies (l,), (n, l, 3)) and the products
+    (``outer_left`` (n, n_q, j) and ``outer_right`` (n, j, n_q)).
+    """
+    n, n_bodies = origins.shape[:2]
+    n_q = single.shape[0]
+    n_axes = active.shape[0]
+    out = np.empty((n, n_q, n_q))
+    s = np.empty((n_bodies, 3, 3))
+    pull = np.empty((n_bodies, 3))
+    nu = np.empty((n_bodies, 3))
+    u = np.empty((n_axes, 3))
+    right = np.empty((n_axes, 3))  # pairs plus half the turning, as in SecondOrder.matrix
+    along = np.empty(n_axes)
+    lc = np.empty((3, n_q))
+    rc = np.empty((3, n_q))
+    half = np.empty((n_q, n_q))
+    for e in range(n):
+        s[:] = 0.0
+        pull[:] = 0.0
+        nu[:] = 0.0
+        for j in range(point_bodies.shape[0]):
+            b = point_bodies[j]
+            for k in range(n_bodies):
+                if moved_by[b, k]:
+                    for i in range(3):
+                        pull[k, i] += point_lam[e, j, i]
+                        for l in range(3):
+                            s[k, i, l] += points[e, j, i] * point_lam[e, j, l]
+        for k in range(n_bodies):
+            for i in range(3):
+                for l in range(3):
+                    s[k, i, l] -= origins[e, k, i] * pull[k, l]
+            trace = s[k, 0, 0] + s[k, 1, 1] + s[k, 2, 2]
+            for i in range(3):
+                s[k, i, i] -= trace
+        for d in range(direction_bodies.shape[0]):
+            b = direction_bodies[d]
+            for k in range(n_bodies):
+                if moved_by[b, k]:
+                    for i in range(3):
+                        for l in range(3):
+                            s[k, i, l] += turns[e, d, i, l]
+        for d in range(angular_bodies.shape[0]):
+            b = angular_bodies[d]
+            for k in range(n_bodies):
+                if moved_by[b, k]:
+                    for i in range(3):
+                        nu[k, i] += nus[e, d, i]
+        lc[:] = 0.0
+        rc[:] = 0.0
+        for v in range(n_axes):
+            row = active[v]
+            k, c = row // 3, axis_coordinate[row]
+            for i in range(3):
+                u[v, i] = joint_axes[e, k, i, row % 3]
+            along[v] = 0.0
+            for i in range(3):
+                pair = s[k, i, 0] * u[v, 0] + s[k, i, 1] * u[v, 1] + s[k, i, 2] * u[v, 2]
+                along[v] += u[v, i] * pair
+                i1, i2 = (i + 1) % 3, (i + 2) % 3
+                right[v, i] = pair + 0.5 * (u[v, i1] * nu[k, i2] - u[v, i2] * nu[k, i1])
+                lc[i, c] += u[v, i]
+                rc[i, c] += right[v, i]
+        half[:] = 0.0
+        for c in range(n_q):
+            for j in range(outer_left.shape[2]):
+                x = 0.5 * outer_left[e, c, j]
+                for d in range(n_q):
+                    half[c, d] += x * outer_right[e, j, d]
+        for p in range(ordered.shape[0]):
+            c, d = ordered[p, 0], ordered[p, 1]
+            half[c, d] += lc[0, c] * rc[0, d] + lc[1, c] * rc[1, d] + lc[2, c] * rc[2, d]
+        for c in range(n_q):
+            for d in range(n_q):
+                out[e, c, d] = half[c, d] + half[d, c]
+        for v in range(n_axes):
+            c = axis_coordinate[active[v]]
+            out[e, c, c] += single[c] * along[v]
+        # coordinates driving several joints: their block axis by axis
+        for a in range(shared.shape[0]):
+            va = shared[a]
+            ca = axis_coordinate[active[va]]
+            out[e, ca, ca] += along[va]
+            for b in range(shared.shape[0]):
+                vb = shared[b]
+                cb = axis_coordinate[active[vb]]
+                ab = u[va, 0] * right[vb, 0] + u[va, 1] * right[vb, 1] + u[va, 2] * right[vb, 2]
+                ba = u[vb, 0] * right[va, 0] + u[vb, 1] * right[va, 1] + u[vb, 2] * right[va, 2]
+                out[e, ca, cb] += shared_order[a, b] * ab + shared_order[b, a] * ba
+    return out
+
+
+_COMPILED_SECOND_ORDER = compiled(_second_order_matrix)
 
 
 def _compose_frames(local: np.ndarray, parent: np.ndarray):
