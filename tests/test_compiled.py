@@ -44,6 +44,23 @@ def _random_frames(model, rng, spread, n):
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.6), n=st.sampled_from([1, 7]))
+def test_point_jacobian_kernels_agree_with_numpy(model, seed, spread, n):
+    """Jacobians of points fixed in a random body and of a weighted sum of points fixed in random
+    bodies, on random postures, to 1e-12 of their largest entry."""
+    rng = np.random.default_rng(seed)
+    frames = _random_frames(model, rng, spread, n)
+    body, bodies = rng.choice(BODIES), rng.integers(0, len(BODIES), 9)
+    points, weights = rng.normal(0.0, 0.5, (n, 9, 3)), rng.uniform(-1.0, 1.0, (n, 9))
+    for function, args in (
+        (frames.point_jacobian, (body, points)),
+        (frames.weighted_point_jacobian, (bodies, points, weights)),
+    ):
+        compiled, reference = function(*args), _without_kernels(function, *args)
+        np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12 * np.abs(reference).max())
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.6), n=st.sampled_from([1, 7]))
 def test_second_order_kernel_agrees_with_numpy(model, seed, spread, n):
     """The second-order sum of random points, directions, angular velocities and products on
     random postures, to 1e-12 of its largest entry."""

@@ -20,7 +20,7 @@ from .topology import BODIES, COORDINATES, PARENTS, TRANSLATIONS, joint_coordina
 _INDEX = {b: i for i, b in enumerate(BODIES)}
 PARENT_INDEX = tuple(-1 if PARENTS[b] == "ground" else _INDEX[PARENTS[b]] for b in BODIES)
 JOINT_COLUMNS = tuple(tuple(COORDINATES.index(c) for c in joint_coordinates(b)) for b in BODIES)
-_TRANSLATION_COLUMNS = tuple(COORDINATES.index(c) for c in TRANSLATIONS)
+_TRANSLATION_COLUMNS = np.array([COORDINATES.index(c) for c in TRANSLATIONS])
 
 
 def _ancestors(body: int) -> tuple[int, ...]:
@@ -46,6 +46,8 @@ def _placement() -> np.ndarray:
 
 #: ``PLACE[3k + j, c]``: 1 where the ``j``-th axis of body ``k``'s joint is coordinate ``c``.
 PLACE = _placement()
+#: Coordinate of each joint axis (the rows of :data:`PLACE`), −1 for the axes that do not exist.
+_AXIS_COORDINATE = np.where(PLACE.any(axis=1), PLACE.argmax(axis=1), -1)
 #: ``CARRIED[b]``: :data:`PLACE` restricted to the joints that move body ``b``.
 CARRIED = np.repeat(MOVED_BY, 3, axis=1)[:, :, None] * PLACE[None]
 #: Body whose joint each joint axis (the rows of :data:`PLACE`) belongs to.
@@ -135,11 +137,16 @@ class Frames:
         ndarray, shape (n, m, 3, n_coordinates)
             ``∂x/∂q`` in metres per radian (per metre for the pelvis translations).
         """
+        if enabled():
+            moved = MOVED_BY[self.index(body)]
+            return _COMPILED_JACOBIANS[0](
+                self.joint_axes, self.origins, points, moved, _AXIS_COORDINATE, _TRANSLATION_COLUMNS, len(COORDINATES)
+            )
         n, m = points.shape[:2]
         arm = points[:, :, None, :] - self.origins[:, None]  # (n, m, K, 3)
         turn = cross(self.joint_axes.transpose(0, 1, 3, 2)[:, None], arm[:, :, :, None, :])  # (n, m, K, j, 3)
         jac = turn.transpose(0, 1, 4, 2, 3).reshape(n, m, 3, -1) @ CARRIED[self.index(body)]
-        jac[..., list(_TRANSLATION_COLUMNS)] += np.eye(3)
+        jac[..., _TRANSLATION_COLUMNS] += np.eye(3)
         return jac
 
     def weighted_point_jacobian(self, bodies: np.ndarray, points: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -158,6 +165,18 @@ class Frames:
         weights : ndarray (n, m)
             Weight of each point (any unit; the Jacobian carries it).
         """
+        if enabled():
+            return _COMPILED_JACOBIANS[1](
+                self.joint_axes,
+                self.origins,
+                MOVED_BY,
+                bodies,
+                points,
+                weights,
+                _AXIS_COORDINATE,
+                _TRANSLATION_COLUMNS,
+                len(COORDINATES),
+            )
         n = points.shape[0]
         carried = MOVED_BY[np.asarray(bodies)].astype(float)  # (m, n_bodies)
         moment = ((weights[:, :, None] * points).transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # (n, K, 3)
@@ -165,12 +184,78 @@ class Frames:
         arm = moment - weight[..., None] * self.origins
         turn = cross(self.joint_axes.transpose(0, 1, 3, 2), arm[:, :, None, :])  # (n, K, j, 3)
         jac = turn.transpose(0, 3, 1, 2).reshape(n, 3, -1) @ PLACE
-        jac[..., list(_TRANSLATION_COLUMNS)] += weights.sum(axis=1)[:, None, None] * np.eye(3)
+        jac[..., _TRANSLATION_COLUMNS] += weights.sum(axis=1)[:, None, None] * np.eye(3)
         return jac
 
     def angular_jacobian(self, body: str) -> np.ndarray:
         """Jacobian (n, 3, n_coordinates) of ``body``'s angular velocity (ground components)."""
         return self._axes_by_column @ CARRIED[self.index(body)]
+
+
+def _point_jacobian(joint_axes, origins, points, moved, axis_coordinate, translations, n_coordinates):
+    """:meth:`Frames.point_jacobian`, posture by posture (the compiled kernel): ``moved`` the row of
+    :data:`MOVED_BY` of the points' body, ``axis_coordinate`` the coordinate of each joint axis
+    (:data:`_AXIS_COORDINATE`), ``translations`` the pelvis translations' columns."""
+    n, m = points.shape[:2]
+    jac = np.zeros((n, m, 3, n_coordinates))
+    for e in range(n):
+        for p in range(m):
+            for row in range(axis_coordinate.shape[0]):
+                c, k, j = axis_coordinate[row], row // 3, row % 3
+                if c < 0 or not moved[k]:
+                    continue
+                a0, a1, a2 = joint_axes[e, k, 0, j], joint_axes[e, k, 1, j], joint_axes[e, k, 2, j]
+                r0, r1, r2 = (
+                    points[e, p, 0] - origins[e, k, 0],
+                    points[e, p, 1] - origins[e, k, 1],
+                    points[e, p, 2] - origins[e, k, 2],
+                )
+                jac[e, p, 0, c] += a1 * r2 - a2 * r1
+                jac[e, p, 1, c] += a2 * r0 - a0 * r2
+                jac[e, p, 2, c] += a0 * r1 - a1 * r0
+            for i in range(translations.shape[0]):
+                jac[e, p, i, translations[i]] += 1.0
+    return jac
+
+
+def _weighted_point_jacobian(
+    joint_axes, origins, moved_by, bodies, points, weights, axis_coordinate, translations, n_coordinates
+):
+    """:meth:`Frames.weighted_point_jacobian`, posture by posture (the compiled kernel); the
+    arguments as in :func:`_point_jacobian`, ``moved_by`` all of :data:`MOVED_BY`."""
+    n, n_bodies = origins.shape[:2]
+    jac = np.zeros((n, 3, n_coordinates))
+    moment = np.empty((n_bodies, 3))
+    weight = np.empty(n_bodies)
+    for e in range(n):
+        moment[:] = 0.0
+        weight[:] = 0.0
+        total = 0.0
+        for p in range(bodies.shape[0]):
+            total += weights[e, p]
+            for k in range(n_bodies):
+                if moved_by[bodies[p], k]:
+                    weight[k] += weights[e, p]
+                    for i in range(3):
+                        moment[k, i] += weights[e, p] * points[e, p, i]
+        for row in range(axis_coordinate.shape[0]):
+            c, k, j = axis_coordinate[row], row // 3, row % 3
+            if c < 0:
+                continue
+            a0, a1, a2 = joint_axes[e, k, 0, j], joint_axes[e, k, 1, j], joint_axes[e, k, 2, j]
+            r0 = moment[k, 0] - weight[k] * origins[e, k, 0]
+            r1 = moment[k, 1] - weight[k] * origins[e, k, 1]
+            r2 = moment[k, 2] - weight[k] * origins[e, k, 2]
+            jac[e, 0, c] += a1 * r2 - a2 * r1
+            jac[e, 1, c] += a2 * r0 - a0 * r2
+            jac[e, 2, c] += a0 * r1 - a1 * r0
+        for i in range(translations.shape[0]):
+            jac[e, i, translations[i]] += total
+    return jac
+
+
+#: The compiled kernels of :meth:`Frames.point_jacobian` and :meth:`Frames.weighted_point_jacobian` (None without them).
+_COMPILED_JACOBIANS = (compiled(_point_jacobian), compiled(_weighted_point_jacobian))
 
 
 class SecondOrder:
@@ -338,8 +423,6 @@ def _orders():
 (_ACTIVE, _PLACE_ACTIVE, _COORDINATE_ORDER, _SINGLE, _SHARED, _SHARED_COORDINATES, _SHARED_PLACE, _SHARED_ORDER) = (
     _orders()
 )
-#: Coordinate of each joint axis (the rows of :data:`PLACE`), −1 for the axes that do not exist.
-_AXIS_COORDINATE = np.where(PLACE.any(axis=1), PLACE.argmax(axis=1), -1)
 #: The coordinate pairs ``(c, d)`` with ``c`` before ``d`` along the chain (the entries of :data:`_COORDINATE_ORDER`).
 _ORDERED = np.argwhere(_COORDINATE_ORDER)
 
