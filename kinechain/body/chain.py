@@ -385,8 +385,8 @@ class SecondOrder:
             else (np.zeros((n, len(COORDINATES), 0)), np.zeros((n, 0, len(COORDINATES))))
         )
         return _COMPILED_SECOND_ORDER(
-            frames.joint_axes, frames.origins, MOVED_BY, _ACTIVE, _AXIS_COORDINATE, _ORDERED, _SINGLE,
-            _SHARED, _SHARED_ORDER, bodies, points, lam, *directions, *angular, left, right,
+            frames.joint_axes, frames.origins, MOVED_BY, _ACTIVE, _AXIS_COORDINATE, _ORDERED, _SHARED_ORDERED,
+            len(COORDINATES), bodies, points, lam, *directions, *angular, left, right,
         )  # fmt: skip
 
 
@@ -425,24 +425,27 @@ def _orders():
 )
 #: The coordinate pairs ``(c, d)`` with ``c`` before ``d`` along the chain (the entries of :data:`_COORDINATE_ORDER`).
 _ORDERED = np.argwhere(_COORDINATE_ORDER)
+#: The pairs ``(α, β)`` of axes of the coordinates that drive several joints with ``α`` before ``β``
+#: along the chain, as indices into :data:`_ACTIVE`.
+_SHARED_ORDERED = _SHARED[np.argwhere(_SHARED_ORDER)]
 
 
 def _second_order_matrix(
-    joint_axes, origins, moved_by, active, axis_coordinate, ordered, single, shared, shared_order,
+    joint_axes, origins, moved_by, active, axis_coordinate, ordered, shared_ordered, n_coordinates,
     point_bodies, points, point_lam, direction_bodies, turns, angular_bodies, nus, outer_left, outer_right,
 ):  # fmt: skip
     """:meth:`SecondOrder.matrix`, posture by posture (the compiled kernel).
 
     ``moved_by`` is :data:`MOVED_BY`; ``active`` the joint axes that exist (rows of :data:`PLACE`:
     body ``row // 3``, slot ``row % 3``), ``axis_coordinate`` the axes' coordinates
-    (:data:`_AXIS_COORDINATE`), ``ordered`` the coordinate pairs in chain order (:data:`_ORDERED`);
-    ``single``, ``shared`` and ``shared_order`` as :func:`_orders` gives them. What was added: the
+    (:data:`_AXIS_COORDINATE`), ``ordered`` and ``shared_ordered`` the pairs in chain order
+    (:data:`_ORDERED`, :data:`_SHARED_ORDERED`). What was added: the
     points (bodies (m,), positions and multipliers (n, m, 3)), the directions' turns (bodies (k,),
     (n, k, 3, 3)), the angular velocities' multipliers (bodies (l,), (n, l, 3)) and the products
     (``outer_left`` (n, n_q, j) and ``outer_right`` (n, j, n_q)).
     """
     n, n_bodies = origins.shape[:2]
-    n_q = single.shape[0]
+    n_q = n_coordinates
     n_axes = active.shape[0]
     out = np.empty((n, n_q, n_q))
     s = np.empty((n_bodies, 3, 3))
@@ -513,20 +516,16 @@ def _second_order_matrix(
         for c in range(n_q):
             for d in range(n_q):
                 out[e, c, d] = half[c, d] + half[d, c]
-        for v in range(n_axes):
+        for v in range(n_axes):  # α = β
             c = axis_coordinate[active[v]]
-            out[e, c, c] += single[c] * along[v]
-        # coordinates driving several joints: their block axis by axis
-        for a in range(shared.shape[0]):
-            va = shared[a]
-            ca = axis_coordinate[active[va]]
-            out[e, ca, ca] += along[va]
-            for b in range(shared.shape[0]):
-                vb = shared[b]
-                cb = axis_coordinate[active[vb]]
-                ab = u[va, 0] * right[vb, 0] + u[va, 1] * right[vb, 1] + u[va, 2] * right[vb, 2]
-                ba = u[vb, 0] * right[va, 0] + u[vb, 1] * right[va, 1] + u[vb, 2] * right[va, 2]
-                out[e, ca, cb] += shared_order[a, b] * ab + shared_order[b, a] * ba
+            out[e, c, c] += along[v]
+        # the pairs of axes of the coordinates that drive several joints, in chain order
+        for p in range(shared_ordered.shape[0]):
+            va, vb = shared_ordered[p, 0], shared_ordered[p, 1]
+            ca, cb = axis_coordinate[active[va]], axis_coordinate[active[vb]]
+            x = u[va, 0] * right[vb, 0] + u[va, 1] * right[vb, 1] + u[va, 2] * right[vb, 2]
+            out[e, ca, cb] += x
+            out[e, cb, ca] += x
     return out
 
 
