@@ -8,7 +8,7 @@ from scipy.spatial.transform import Rotation
 
 import kinechain as kc
 from kinechain import _compiled
-from kinechain.body.chain import BODIES, COORDINATES, SecondOrder, body_frames
+from kinechain.body.chain import BODIES, COORDINATES, SecondOrder, body_frames, cross
 from kinechain.body.rotations import rotation_vector
 from kinechain.mechanics import _kernels, muscles
 from kinechain.mechanics.sharing import share_forces
@@ -40,6 +40,18 @@ def _without_kernels(function, *args):
 
 def _random_frames(model, rng, spread, n):
     return body_frames(model.p, model.neutral() + rng.normal(0.0, spread, (n, len(model.neutral()))))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([1, 7]))
+def test_cross_kernel_agrees_with_numpy(seed, n):
+    """Cross products of broadcast arrays, to 1e-12 of their largest entry, in the shapes of the package's calls."""
+    rng = np.random.default_rng(seed)
+    for left, right in (((n, 3), (n, 3)), ((n, 28, 3), (n, 1, 3)), ((n, 1, 3), (5, 3)), ((3,), (n, 4, 3))):
+        a, b = rng.normal(size=left), rng.normal(size=right)
+        compiled, reference = cross(a, b), _without_kernels(cross, a, b)
+        assert compiled.shape == reference.shape
+        np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12 * np.abs(reference).max())
 
 
 @settings(max_examples=10, deadline=None)

@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .._compiled import compiled, enabled
+from .._compiled import ENABLED, compiled, enabled, numba
 from . import _generated_kinematics as generated
 from .topology import BODIES, COORDINATES, PARENTS, TRANSLATIONS, joint_coordinates
 
@@ -59,8 +59,26 @@ AXIS_BODY = np.repeat(np.arange(len(BODIES)), 3)
 TURNS = MOVED_BY[AXIS_BODY][:, AXIS_BODY].T & (np.arange(AXIS_BODY.size)[:, None] <= np.arange(AXIS_BODY.size))
 
 
+def _cross(a, b, out):
+    """The cross product ``out = a × b`` of two vectors (the compiled generalized ufunc of :func:`cross`)."""
+    out[0] = a[1] * b[2] - a[2] * b[1]
+    out[1] = a[2] * b[0] - a[0] * b[2]
+    out[2] = a[0] * b[1] - a[1] * b[0]
+
+
+#: :func:`_cross` compiled as a generalized ufunc over float64 vectors, numpy broadcasting the rest
+#: (None without the compiled kernels).
+_COMPILED_CROSS = (
+    numba.guvectorize(["void(float64[:], float64[:], float64[:])"], "(k),(k)->(k)", cache=True)(_cross)
+    if ENABLED
+    else None
+)
+
+
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cross product over the last axis of broadcastable arrays (``np.cross`` without its set-up cost)."""
+    if enabled() and a.shape[-1] == b.shape[-1] == 3:
+        return _COMPILED_CROSS(a, b)
     a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
     b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
     return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
