@@ -601,11 +601,11 @@ def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
     Frames
     """
     q = np.ascontiguousarray(q, dtype=float).reshape(-1, len(COORDINATES))
+    local_joints = _COMPILED[0] if enabled() else generated.local_joints
+    # one posture: the generated expressions on scalars, a fraction of their cost on (1,) arrays (compiled or not)
+    local = local_joints(q[0], p)[None] if q.shape[0] == 1 else local_joints(q, p)  # (n, b, 21)
     if enabled():
-        local_joints, compose = _COMPILED
-        return Frames(*compose(local_joints(q, p), _PARENT_ARRAY))
-    # one posture: the generated expressions on scalars, a fraction of their cost on (1,) arrays
-    local = generated.local_joints(q[0], p)[None] if q.shape[0] == 1 else generated.local_joints(q, p)  # (n, b, 21)
+        return Frames(*_COMPILED[1](local, _PARENT_ARRAY))
     rot_local = local[..., :9].reshape(q.shape[0], len(BODIES), 3, 3)
     trans_local = local[..., 9:12]
     axes_local = local[..., 12:21].reshape(q.shape[0], len(BODIES), 3, 3)
