@@ -56,14 +56,16 @@ def test_cross_kernel_agrees_with_numpy(seed, n):
 
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.6), n=st.sampled_from([1, 7]))
-def test_point_jacobian_kernels_agree_with_numpy(model, seed, spread, n):
-    """Jacobians of points fixed in a random body and of a weighted sum of points fixed in random
-    bodies, on random postures, to 1e-12 of their largest entry."""
+def test_point_kernels_agree_with_numpy(model, seed, spread, n):
+    """Ground positions and Jacobians of points fixed in a random body and the Jacobian of a weighted
+    sum of points fixed in random bodies, on random postures, to 1e-12 of their largest entry."""
     rng = np.random.default_rng(seed)
     frames = _random_frames(model, rng, spread, n)
     body, bodies = rng.choice(BODIES), rng.integers(0, len(BODIES), 9)
     points, weights = rng.normal(0.0, 0.5, (n, 9, 3)), rng.uniform(-1.0, 1.0, (n, 9))
     for function, args in (
+        (frames.point, (body, rng.normal(size=3))),
+        (frames.point, (body, rng.normal(size=(2, 4, 3)))),
         (frames.point_jacobian, (body, points)),
         (frames.weighted_point_jacobian, (bodies, points, weights)),
     ):

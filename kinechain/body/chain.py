@@ -66,18 +66,31 @@ def _cross(a, b, out):
     out[2] = a[0] * b[1] - a[1] * b[0]
 
 
-#: :func:`_cross` compiled as a generalized ufunc over float64 vectors, numpy broadcasting the rest
-#: (None without the compiled kernels).
-_COMPILED_CROSS = (
-    numba.guvectorize(["void(float64[:], float64[:], float64[:])"], "(k),(k)->(k)", cache=True)(_cross)
-    if ENABLED
-    else None
+def _generalized_ufunc(function, signature: str, layout: str):
+    """``function`` compiled as a numba generalized ufunc of float64 arrays with core dimensions ``layout``
+    (numpy broadcasts the rest and checks that the core sizes agree), or None without the compiled kernels."""
+    return numba.guvectorize([signature], layout, cache=True)(function) if ENABLED else None
+
+
+#: :func:`_cross` compiled.
+_COMPILED_CROSS = _generalized_ufunc(_cross, "void(float64[:], float64[:], float64[:])", "(k),(k)->(k)")
+
+
+def _point(origin, rotation, local, out):
+    """``out = origin + rotation @ local`` for one point (the compiled generalized ufunc of :meth:`Frames.point`)."""
+    for i in range(3):
+        out[i] = origin[i] + (rotation[i, 0] * local[0] + rotation[i, 1] * local[1] + rotation[i, 2] * local[2])
+
+
+#: :func:`_point` compiled.
+_COMPILED_POINT = _generalized_ufunc(
+    _point, "void(float64[:], float64[:, :], float64[:], float64[:])", "(k),(k,k),(k)->(k)"
 )
 
 
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cross product over the last axis of broadcastable arrays (``np.cross`` without its set-up cost)."""
-    if enabled() and a.shape[-1] == b.shape[-1] == 3:
+    if enabled() and a.shape[-1] == b.shape[-1] == 3:  # numpy checks only that the two sizes agree
         return _COMPILED_CROSS(a, b)
     a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
     b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
@@ -127,9 +140,12 @@ class Frames:
         """Ground positions (n, ..., 3) of points given in ``body``'s frame (..., 3) (m)."""
         i = self.index(body)
         local = np.asarray(local, dtype=float)
-        return self.origins[:, i].reshape((-1,) + (1,) * (local.ndim - 1) + (3,)) + np.einsum(
-            "nij,...j->n...i", self.rotations[:, i], local
-        )
+        lead = (-1,) + (1,) * (local.ndim - 1)
+        if enabled():
+            return _COMPILED_POINT(
+                self.origins[:, i].reshape(lead + (3,)), self.rotations[:, i].reshape(lead + (3, 3)), local
+            )
+        return self.origins[:, i].reshape(lead + (3,)) + np.einsum("nij,...j->n...i", self.rotations[:, i], local)
 
     def axis(self, body: str, k: int) -> np.ndarray:
         """Ground direction (n, 3) of ``body``'s axis ``k`` (0 = X anterior, 1 = Y superior, 2 = Z)."""
