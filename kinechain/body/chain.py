@@ -473,10 +473,10 @@ def _second_order_matrix(
     ``moved_by`` is :data:`MOVED_BY`; ``active`` the joint axes that exist (rows of :data:`PLACE`:
     body ``row // 3``, slot ``row % 3``), ``axis_coordinate`` the axes' coordinates
     (:data:`_AXIS_COORDINATE`), ``ordered`` and ``shared_ordered`` the pairs in chain order
-    (:data:`_ORDERED`, :data:`_SHARED_ORDERED`). What was added: the
-    points (bodies (m,), positions and multipliers (n, m, 3)), the directions' turns (bodies (k,),
-    (n, k, 3, 3)), the angular velocities' multipliers (bodies (l,), (n, l, 3)) and the products
-    (``outer_left`` (n, n_q, j) and ``outer_right`` (n, j, n_q)).
+    (:data:`_ORDERED`, :data:`_SHARED_ORDERED`). What was added: the points (bodies (m,),
+    positions and multipliers (n, m, 3)), the directions' turns (bodies (k,), (n, k, 3, 3)), the
+    angular velocities' multipliers (bodies (l,), (n, l, 3)) and the products (``outer_left``
+    (n, n_q, j) and ``outer_right`` (n, j, n_q)).
     """
     n, n_bodies = origins.shape[:2]
     n_q = n_coordinates
@@ -563,6 +563,7 @@ def _second_order_matrix(
     return out
 
 
+#: The compiled kernel of :meth:`SecondOrder.matrix` (None without it).
 _COMPILED_SECOND_ORDER = compiled(_second_order_matrix)
 
 
