@@ -8,7 +8,7 @@ from scipy.spatial.transform import Rotation
 
 import kinechain as kc
 from kinechain import _compiled
-from kinechain.body.chain import body_frames
+from kinechain.body.chain import BODIES, COORDINATES, SecondOrder, body_frames, cross
 from kinechain.body.rotations import rotation_vector
 from kinechain.mechanics import _kernels, muscles
 from kinechain.mechanics.clinical import CLINICAL_ANGLES, clinical_angle_and_jacobian
@@ -32,6 +32,73 @@ def test_frames_kernel_agrees_with_numpy(model, seed, spread, n):
         reference = body_frames(model.p, q)
     for name in ("origins", "rotations", "joint_axes"):
         np.testing.assert_allclose(getattr(compiled, name), getattr(reference, name), rtol=0, atol=1e-12, err_msg=name)
+
+
+def _without_kernels(function, *args):
+    """``function(*args)`` on the numpy path."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_compiled, "ENABLED", False)
+        return function(*args)
+
+
+def _random_frames(model, rng, spread, n):
+    return body_frames(model.p, model.neutral() + rng.normal(0.0, spread, (n, len(model.neutral()))))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([1, 7]))
+def test_cross_kernel_agrees_with_numpy(seed, n):
+    """Cross products of broadcast arrays, to 1e-12 of their largest entry, in the shapes of the package's calls."""
+    rng = np.random.default_rng(seed)
+    for left, right in (((n, 3), (n, 3)), ((n, 28, 3), (n, 1, 3)), ((n, 1, 3), (5, 3)), ((3,), (n, 4, 3))):
+        a, b = rng.normal(size=left), rng.normal(size=right)
+        compiled, reference = cross(a, b), _without_kernels(cross, a, b)
+        assert compiled.shape == reference.shape
+        np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12 * np.abs(reference).max())
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.6), n=st.sampled_from([1, 7]))
+def test_point_kernels_agree_with_numpy(model, seed, spread, n):
+    """Ground positions and Jacobians of points fixed in a random body and the Jacobian of a weighted
+    sum of points fixed in random bodies, on random postures, to 1e-12 of their largest entry."""
+    rng = np.random.default_rng(seed)
+    frames = _random_frames(model, rng, spread, n)
+    body, bodies = rng.choice(BODIES), rng.integers(0, len(BODIES), 9)
+    points, weights = rng.normal(0.0, 0.5, (n, 9, 3)), rng.uniform(-1.0, 1.0, (n, 9))
+    for function, args in (
+        (frames.point, (body, rng.normal(size=3))),
+        (frames.point, (body, rng.normal(size=(2, 4, 3)))),
+        (frames.point_jacobian, (body, points)),
+        (frames.weighted_point_jacobian, (bodies, points, weights)),
+    ):
+        compiled, reference = function(*args), _without_kernels(function, *args)
+        np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12 * np.abs(reference).max())
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.0, 0.6), n=st.sampled_from([1, 7]))
+def test_second_order_kernel_agrees_with_numpy(model, seed, spread, n):
+    """The second-order sum of random points, directions, angular velocities and products on
+    random postures, to 1e-12 of its largest entry."""
+    rng = np.random.default_rng(seed)
+    second = SecondOrder(_random_frames(model, rng, spread, n))
+    for size in (1, 9):
+        second.points(
+            rng.integers(0, len(BODIES), size), rng.normal(0.0, 0.5, (n, size, 3)), rng.normal(size=(n, size, 3))
+        )
+    for body in rng.choice(BODIES, 3):  # a body drawn twice adds to itself
+        second.direction(body, rng.normal(size=(n, 3)), rng.normal(size=(n, 3)))
+        second.angular(body, rng.normal(size=(n, 3)))
+    second.product(rng.normal(size=(n, len(COORDINATES), 3)), rng.normal(size=(n, 3, len(COORDINATES))))
+    compiled, reference = second.matrix(), _without_kernels(second.matrix)
+    np.testing.assert_allclose(compiled, reference, rtol=0, atol=1e-12 * np.abs(reference).max())
+
+
+def test_second_order_kernel_with_nothing_added(model):
+    """Nothing added: a zero matrix either way."""
+    second = SecondOrder(body_frames(model.p, model.neutral()))
+    assert not second.matrix().any() and not _without_kernels(second.matrix).any()
 
 
 @settings(max_examples=20, deadline=None)

@@ -13,14 +13,14 @@ from functools import cached_property
 
 import numpy as np
 
-from .._compiled import compiled, enabled
+from .._compiled import ENABLED, compiled, enabled, numba
 from . import _generated_kinematics as generated
 from .topology import BODIES, COORDINATES, PARENTS, TRANSLATIONS, joint_coordinates
 
 _INDEX = {b: i for i, b in enumerate(BODIES)}
 PARENT_INDEX = tuple(-1 if PARENTS[b] == "ground" else _INDEX[PARENTS[b]] for b in BODIES)
 JOINT_COLUMNS = tuple(tuple(COORDINATES.index(c) for c in joint_coordinates(b)) for b in BODIES)
-_TRANSLATION_COLUMNS = tuple(COORDINATES.index(c) for c in TRANSLATIONS)
+_TRANSLATION_COLUMNS = np.array([COORDINATES.index(c) for c in TRANSLATIONS])
 
 
 def _ancestors(body: int) -> tuple[int, ...]:
@@ -46,6 +46,8 @@ def _placement() -> np.ndarray:
 
 #: ``PLACE[3k + j, c]``: 1 where the ``j``-th axis of body ``k``'s joint is coordinate ``c``.
 PLACE = _placement()
+#: Coordinate of each joint axis (the rows of :data:`PLACE`), −1 for the axes that do not exist.
+_AXIS_COORDINATE = np.where(PLACE.any(axis=1), PLACE.argmax(axis=1), -1)
 #: ``CARRIED[b]``: :data:`PLACE` restricted to the joints that move body ``b``.
 CARRIED = np.repeat(MOVED_BY, 3, axis=1)[:, :, None] * PLACE[None]
 #: Body whose joint each joint axis (the rows of :data:`PLACE`) belongs to.
@@ -57,8 +59,39 @@ AXIS_BODY = np.repeat(np.arange(len(BODIES)), 3)
 TURNS = MOVED_BY[AXIS_BODY][:, AXIS_BODY].T & (np.arange(AXIS_BODY.size)[:, None] <= np.arange(AXIS_BODY.size))
 
 
+def _cross(a, b, out):
+    """The cross product ``out = a × b`` of two vectors (the compiled generalized ufunc of :func:`cross`)."""
+    out[0] = a[1] * b[2] - a[2] * b[1]
+    out[1] = a[2] * b[0] - a[0] * b[2]
+    out[2] = a[0] * b[1] - a[1] * b[0]
+
+
+def _generalized_ufunc(function, signature: str, layout: str):
+    """``function`` compiled as a numba generalized ufunc of float64 arrays with core dimensions ``layout``
+    (numpy broadcasts the rest and checks that the core sizes agree), or None without the compiled kernels."""
+    return numba.guvectorize([signature], layout, cache=True)(function) if ENABLED else None
+
+
+#: :func:`_cross` compiled.
+_COMPILED_CROSS = _generalized_ufunc(_cross, "void(float64[:], float64[:], float64[:])", "(k),(k)->(k)")
+
+
+def _point(origin, rotation, local, out):
+    """``out = origin + rotation @ local`` for one point (the compiled generalized ufunc of :meth:`Frames.point`)."""
+    for i in range(3):
+        out[i] = origin[i] + (rotation[i, 0] * local[0] + rotation[i, 1] * local[1] + rotation[i, 2] * local[2])
+
+
+#: :func:`_point` compiled.
+_COMPILED_POINT = _generalized_ufunc(
+    _point, "void(float64[:], float64[:, :], float64[:], float64[:])", "(k),(k,k),(k)->(k)"
+)
+
+
 def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Cross product over the last axis of broadcastable arrays (``np.cross`` without its set-up cost)."""
+    if enabled() and a.shape[-1] == b.shape[-1] == 3:  # numpy checks only that the two sizes agree
+        return _COMPILED_CROSS(a, b)
     a0, a1, a2 = a[..., 0], a[..., 1], a[..., 2]
     b0, b1, b2 = b[..., 0], b[..., 1], b[..., 2]
     return np.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], axis=-1)
@@ -107,9 +140,12 @@ class Frames:
         """Ground positions (n, ..., 3) of points given in ``body``'s frame (..., 3) (m)."""
         i = self.index(body)
         local = np.asarray(local, dtype=float)
-        return self.origins[:, i].reshape((-1,) + (1,) * (local.ndim - 1) + (3,)) + np.einsum(
-            "nij,...j->n...i", self.rotations[:, i], local
-        )
+        lead = (-1,) + (1,) * (local.ndim - 1)
+        if enabled():
+            return _COMPILED_POINT(
+                self.origins[:, i].reshape(lead + (3,)), self.rotations[:, i].reshape(lead + (3, 3)), local
+            )
+        return self.origins[:, i].reshape(lead + (3,)) + np.einsum("nij,...j->n...i", self.rotations[:, i], local)
 
     def axis(self, body: str, k: int) -> np.ndarray:
         """Ground direction (n, 3) of ``body``'s axis ``k`` (0 = X anterior, 1 = Y superior, 2 = Z)."""
@@ -135,11 +171,16 @@ class Frames:
         ndarray, shape (n, m, 3, n_coordinates)
             ``∂x/∂q`` in metres per radian (per metre for the pelvis translations).
         """
+        if enabled():
+            moved = MOVED_BY[self.index(body)]
+            return _COMPILED_JACOBIANS[0](
+                self.joint_axes, self.origins, points, moved, _AXIS_COORDINATE, _TRANSLATION_COLUMNS, len(COORDINATES)
+            )
         n, m = points.shape[:2]
         arm = points[:, :, None, :] - self.origins[:, None]  # (n, m, K, 3)
         turn = cross(self.joint_axes.transpose(0, 1, 3, 2)[:, None], arm[:, :, :, None, :])  # (n, m, K, j, 3)
         jac = turn.transpose(0, 1, 4, 2, 3).reshape(n, m, 3, -1) @ CARRIED[self.index(body)]
-        jac[..., list(_TRANSLATION_COLUMNS)] += np.eye(3)
+        jac[..., _TRANSLATION_COLUMNS] += np.eye(3)
         return jac
 
     def weighted_point_jacobian(self, bodies: np.ndarray, points: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -158,6 +199,18 @@ class Frames:
         weights : ndarray (n, m)
             Weight of each point (any unit; the Jacobian carries it).
         """
+        if enabled():
+            return _COMPILED_JACOBIANS[1](
+                self.joint_axes,
+                self.origins,
+                MOVED_BY,
+                bodies,
+                points,
+                weights,
+                _AXIS_COORDINATE,
+                _TRANSLATION_COLUMNS,
+                len(COORDINATES),
+            )
         n = points.shape[0]
         carried = MOVED_BY[np.asarray(bodies)].astype(float)  # (m, n_bodies)
         moment = ((weights[:, :, None] * points).transpose(0, 2, 1) @ carried).transpose(0, 2, 1)  # (n, K, 3)
@@ -165,12 +218,78 @@ class Frames:
         arm = moment - weight[..., None] * self.origins
         turn = cross(self.joint_axes.transpose(0, 1, 3, 2), arm[:, :, None, :])  # (n, K, j, 3)
         jac = turn.transpose(0, 3, 1, 2).reshape(n, 3, -1) @ PLACE
-        jac[..., list(_TRANSLATION_COLUMNS)] += weights.sum(axis=1)[:, None, None] * np.eye(3)
+        jac[..., _TRANSLATION_COLUMNS] += weights.sum(axis=1)[:, None, None] * np.eye(3)
         return jac
 
     def angular_jacobian(self, body: str) -> np.ndarray:
         """Jacobian (n, 3, n_coordinates) of ``body``'s angular velocity (ground components)."""
         return self._axes_by_column @ CARRIED[self.index(body)]
+
+
+def _point_jacobian(joint_axes, origins, points, moved, axis_coordinate, translations, n_coordinates):
+    """:meth:`Frames.point_jacobian`, posture by posture (the compiled kernel): ``moved`` the row of
+    :data:`MOVED_BY` of the points' body, ``axis_coordinate`` the coordinate of each joint axis
+    (:data:`_AXIS_COORDINATE`), ``translations`` the pelvis translations' columns."""
+    n, m = points.shape[:2]
+    jac = np.zeros((n, m, 3, n_coordinates))
+    for e in range(n):
+        for p in range(m):
+            for row in range(axis_coordinate.shape[0]):
+                c, k, j = axis_coordinate[row], row // 3, row % 3
+                if c < 0 or not moved[k]:
+                    continue
+                a0, a1, a2 = joint_axes[e, k, 0, j], joint_axes[e, k, 1, j], joint_axes[e, k, 2, j]
+                r0, r1, r2 = (
+                    points[e, p, 0] - origins[e, k, 0],
+                    points[e, p, 1] - origins[e, k, 1],
+                    points[e, p, 2] - origins[e, k, 2],
+                )
+                jac[e, p, 0, c] += a1 * r2 - a2 * r1
+                jac[e, p, 1, c] += a2 * r0 - a0 * r2
+                jac[e, p, 2, c] += a0 * r1 - a1 * r0
+            for i in range(translations.shape[0]):
+                jac[e, p, i, translations[i]] += 1.0
+    return jac
+
+
+def _weighted_point_jacobian(
+    joint_axes, origins, moved_by, bodies, points, weights, axis_coordinate, translations, n_coordinates
+):
+    """:meth:`Frames.weighted_point_jacobian`, posture by posture (the compiled kernel); the
+    arguments as in :func:`_point_jacobian`, ``moved_by`` all of :data:`MOVED_BY`."""
+    n, n_bodies = origins.shape[:2]
+    jac = np.zeros((n, 3, n_coordinates))
+    moment = np.empty((n_bodies, 3))
+    weight = np.empty(n_bodies)
+    for e in range(n):
+        moment[:] = 0.0
+        weight[:] = 0.0
+        total = 0.0
+        for p in range(bodies.shape[0]):
+            total += weights[e, p]
+            for k in range(n_bodies):
+                if moved_by[bodies[p], k]:
+                    weight[k] += weights[e, p]
+                    for i in range(3):
+                        moment[k, i] += weights[e, p] * points[e, p, i]
+        for row in range(axis_coordinate.shape[0]):
+            c, k, j = axis_coordinate[row], row // 3, row % 3
+            if c < 0:
+                continue
+            a0, a1, a2 = joint_axes[e, k, 0, j], joint_axes[e, k, 1, j], joint_axes[e, k, 2, j]
+            r0 = moment[k, 0] - weight[k] * origins[e, k, 0]
+            r1 = moment[k, 1] - weight[k] * origins[e, k, 1]
+            r2 = moment[k, 2] - weight[k] * origins[e, k, 2]
+            jac[e, 0, c] += a1 * r2 - a2 * r1
+            jac[e, 1, c] += a2 * r0 - a0 * r2
+            jac[e, 2, c] += a0 * r1 - a1 * r0
+        for i in range(translations.shape[0]):
+            jac[e, i, translations[i]] += total
+    return jac
+
+
+#: The compiled kernels of :meth:`Frames.point_jacobian` and :meth:`Frames.weighted_point_jacobian` (None without them).
+_COMPILED_JACOBIANS = (compiled(_point_jacobian), compiled(_weighted_point_jacobian))
 
 
 class SecondOrder:
@@ -219,6 +338,10 @@ class SecondOrder:
         self._outer[0].append(left)
         self._outer[1].append(right)
 
+    def _gathered_points(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The points added, in one array each: bodies (m,), ground positions (n, m, 3) and multipliers (n, m, 3)."""
+        return tuple(np.concatenate(a, axis=int(k > 0)) for k, a in enumerate(zip(*self._points, strict=True)))
+
     def _pairs(self, u: np.ndarray) -> np.ndarray:
         """``Σ (a_β × arm_β) × λ`` (n, V, 3) over the points and directions added: the pair
         ``[α, β]`` is ``(λ × a_α)·(a_β × arm_β) = a_α · that``.
@@ -230,9 +353,7 @@ class SecondOrder:
         n = u.shape[0]
         s = np.zeros((n, len(BODIES), 3, 3))
         if self._points:
-            bodies, points, lam = (
-                np.concatenate(a, axis=int(k > 0)) for k, a in enumerate(zip(*self._points, strict=True))
-            )
+            bodies, points, lam = self._gathered_points()
             carried = MOVED_BY[bodies].astype(float)  # (m, n_bodies)
             outer = (points[:, :, :, None] * lam[:, :, None, :]).reshape(n, -1, 9)
             s += (outer.transpose(0, 2, 1) @ carried).transpose(0, 2, 1).reshape(n, -1, 3, 3)  # Σ xⱼ λⱼᵀ
@@ -250,6 +371,8 @@ class SecondOrder:
         The entry ``[c, d]`` of what is added is the derivative along ``q_d`` of a gradient's
         ``c``; of a second derivative, the symmetric part is all.
         """
+        if enabled():
+            return self._compiled_matrix()
         u = self.frames._axes_by_column.transpose(0, 2, 1)[:, _ACTIVE]  # (n, V, 3)
         pairs = self._pairs(u)
         nu = np.zeros((u.shape[0], len(BODIES), 3))
@@ -277,6 +400,28 @@ class SecondOrder:
         block.reshape(n, k * k)[:, :: k + 1] += along[:, _SHARED]
         out[:, _SHARED_COORDINATES, _SHARED_COORDINATES] += _SHARED_PLACE.T @ block @ _SHARED_PLACE
         return out
+
+    def _compiled_matrix(self) -> np.ndarray:
+        """:meth:`matrix` by the compiled kernel :func:`_second_order_matrix`."""
+        frames = self.frames
+        n = frames.origins.shape[0]
+        if self._points:
+            bodies, points, lam = self._gathered_points()
+        else:
+            bodies, points, lam = np.zeros(0, dtype=np.intp), np.zeros((n, 0, 3)), np.zeros((n, 0, 3))
+        directions, angular = (
+            (np.array(list(added), dtype=np.intp), np.stack(list(added.values()), axis=1) if added else np.zeros(shape))
+            for added, shape in ((self._directions, (n, 0, 3, 3)), (self._angular, (n, 0, 3)))
+        )
+        left, right = (
+            (np.concatenate(self._outer[0], axis=2), np.concatenate(self._outer[1], axis=1))
+            if self._outer[0]
+            else (np.zeros((n, len(COORDINATES), 0)), np.zeros((n, 0, len(COORDINATES))))
+        )
+        return _COMPILED_SECOND_ORDER(
+            frames.joint_axes, frames.origins, MOVED_BY, _ACTIVE, _AXIS_COORDINATE, _ORDERED, _SHARED_ORDERED,
+            len(COORDINATES), bodies, points, lam, *directions, *angular, left, right,
+        )  # fmt: skip
 
 
 def _orders():
@@ -312,6 +457,114 @@ def _orders():
 (_ACTIVE, _PLACE_ACTIVE, _COORDINATE_ORDER, _SINGLE, _SHARED, _SHARED_COORDINATES, _SHARED_PLACE, _SHARED_ORDER) = (
     _orders()
 )
+#: The coordinate pairs ``(c, d)`` with ``c`` before ``d`` along the chain (the entries of :data:`_COORDINATE_ORDER`).
+_ORDERED = np.argwhere(_COORDINATE_ORDER)
+#: The pairs ``(α, β)`` of axes of the coordinates that drive several joints with ``α`` before ``β``
+#: along the chain, as indices into :data:`_ACTIVE`.
+_SHARED_ORDERED = _SHARED[np.argwhere(_SHARED_ORDER)]
+
+
+def _second_order_matrix(
+    joint_axes, origins, moved_by, active, axis_coordinate, ordered, shared_ordered, n_coordinates,
+    point_bodies, points, point_lam, direction_bodies, turns, angular_bodies, nus, outer_left, outer_right,
+):  # fmt: skip
+    """:meth:`SecondOrder.matrix`, posture by posture (the compiled kernel).
+
+    ``moved_by`` is :data:`MOVED_BY`; ``active`` the joint axes that exist (rows of :data:`PLACE`:
+    body ``row // 3``, slot ``row % 3``), ``axis_coordinate`` the axes' coordinates
+    (:data:`_AXIS_COORDINATE`), ``ordered`` and ``shared_ordered`` the pairs in chain order
+    (:data:`_ORDERED`, :data:`_SHARED_ORDERED`). What was added: the points (bodies (m,),
+    positions and multipliers (n, m, 3)), the directions' turns (bodies (k,), (n, k, 3, 3)), the
+    angular velocities' multipliers (bodies (l,), (n, l, 3)) and the products (``outer_left``
+    (n, n_q, j) and ``outer_right`` (n, j, n_q)).
+    """
+    n, n_bodies = origins.shape[:2]
+    n_q = n_coordinates
+    n_axes = active.shape[0]
+    out = np.empty((n, n_q, n_q))
+    s = np.empty((n_bodies, 3, 3))
+    pull = np.empty((n_bodies, 3))
+    nu = np.empty((n_bodies, 3))
+    u = np.empty((n_axes, 3))
+    right = np.empty((n_axes, 3))  # pairs plus half the turning, as in SecondOrder.matrix
+    along = np.empty(n_axes)
+    lc = np.empty((3, n_q))
+    rc = np.empty((3, n_q))
+    half = np.empty((n_q, n_q))
+    for e in range(n):
+        s[:] = 0.0
+        pull[:] = 0.0
+        nu[:] = 0.0
+        for j in range(point_bodies.shape[0]):
+            b = point_bodies[j]
+            for k in range(n_bodies):
+                if moved_by[b, k]:
+                    for i in range(3):
+                        pull[k, i] += point_lam[e, j, i]
+                        for l in range(3):
+                            s[k, i, l] += points[e, j, i] * point_lam[e, j, l]
+        for k in range(n_bodies):
+            for i in range(3):
+                for l in range(3):
+                    s[k, i, l] -= origins[e, k, i] * pull[k, l]
+            trace = s[k, 0, 0] + s[k, 1, 1] + s[k, 2, 2]
+            for i in range(3):
+                s[k, i, i] -= trace
+        for d in range(direction_bodies.shape[0]):
+            b = direction_bodies[d]
+            for k in range(n_bodies):
+                if moved_by[b, k]:
+                    for i in range(3):
+                        for l in range(3):
+                            s[k, i, l] += turns[e, d, i, l]
+        for d in range(angular_bodies.shape[0]):
+            b = angular_bodies[d]
+            for k in range(n_bodies):
+                if moved_by[b, k]:
+                    for i in range(3):
+                        nu[k, i] += nus[e, d, i]
+        lc[:] = 0.0
+        rc[:] = 0.0
+        for v in range(n_axes):
+            row = active[v]
+            k, c = row // 3, axis_coordinate[row]
+            for i in range(3):
+                u[v, i] = joint_axes[e, k, i, row % 3]
+            along[v] = 0.0
+            for i in range(3):
+                pair = s[k, i, 0] * u[v, 0] + s[k, i, 1] * u[v, 1] + s[k, i, 2] * u[v, 2]
+                along[v] += u[v, i] * pair
+                i1, i2 = (i + 1) % 3, (i + 2) % 3
+                right[v, i] = pair + 0.5 * (u[v, i1] * nu[k, i2] - u[v, i2] * nu[k, i1])
+                lc[i, c] += u[v, i]
+                rc[i, c] += right[v, i]
+        half[:] = 0.0
+        for c in range(n_q):
+            for j in range(outer_left.shape[2]):
+                x = 0.5 * outer_left[e, c, j]
+                for d in range(n_q):
+                    half[c, d] += x * outer_right[e, j, d]
+        for p in range(ordered.shape[0]):
+            c, d = ordered[p, 0], ordered[p, 1]
+            half[c, d] += lc[0, c] * rc[0, d] + lc[1, c] * rc[1, d] + lc[2, c] * rc[2, d]
+        for c in range(n_q):
+            for d in range(n_q):
+                out[e, c, d] = half[c, d] + half[d, c]
+        for v in range(n_axes):  # α = β
+            c = axis_coordinate[active[v]]
+            out[e, c, c] += along[v]
+        # the pairs of axes of the coordinates that drive several joints, in chain order
+        for p in range(shared_ordered.shape[0]):
+            va, vb = shared_ordered[p, 0], shared_ordered[p, 1]
+            ca, cb = axis_coordinate[active[va]], axis_coordinate[active[vb]]
+            x = u[va, 0] * right[vb, 0] + u[va, 1] * right[vb, 1] + u[va, 2] * right[vb, 2]
+            out[e, ca, cb] += x
+            out[e, cb, ca] += x
+    return out
+
+
+#: The compiled kernel of :meth:`SecondOrder.matrix` (None without it).
+_COMPILED_SECOND_ORDER = compiled(_second_order_matrix)
 
 
 def _compose_frames(local: np.ndarray, parent: np.ndarray):
@@ -365,11 +618,11 @@ def body_frames(p: np.ndarray, q: np.ndarray) -> Frames:
     Frames
     """
     q = np.ascontiguousarray(q, dtype=float).reshape(-1, len(COORDINATES))
+    local_joints = _COMPILED[0] if enabled() else generated.local_joints
+    # one posture: the generated expressions on scalars, a fraction of their cost on (1,) arrays (compiled or not)
+    local = local_joints(q[0], p)[None] if q.shape[0] == 1 else local_joints(q, p)  # (n, b, 21)
     if enabled():
-        local_joints, compose = _COMPILED
-        return Frames(*compose(local_joints(q, p), _PARENT_ARRAY))
-    # one posture: the generated expressions on scalars, a fraction of their cost on (1,) arrays
-    local = generated.local_joints(q[0], p)[None] if q.shape[0] == 1 else generated.local_joints(q, p)  # (n, b, 21)
+        return Frames(*_COMPILED[1](local, _PARENT_ARRAY))
     rot_local = local[..., :9].reshape(q.shape[0], len(BODIES), 3, 3)
     trans_local = local[..., 9:12]
     axes_local = local[..., 12:21].reshape(q.shape[0], len(BODIES), 3, 3)
