@@ -75,7 +75,7 @@ class Counts:
         for module in (kkt, sharing):
             self.wrap(module, "path_geometry", "paths", size=lambda muscles, frames: frames.origins.shape[0])
         self.wrap(kkt, "_newton_step", "steps")
-        self.wrap(kkt, "curvature", "curved", size=lambda problem, frames, lam: lam.shape[0])
+        self.wrap(kkt, "curvature", "curved", size=lambda problem, frames, lam, *known: lam.shape[0])
         real_kkt = kkt._kkt_matrix
 
         def kkt_matrix(hessian, jac, inactive):
@@ -122,12 +122,14 @@ def stage_times(stats: pstats.Stats) -> dict[str, float]:
     def cumulative(name, file):
         return stats.stats[find(name, file)][3]
 
-    frames_key = find("body_frames", "chain.py")
-    frames_in_constraints = stats.stats[frames_key][4].get(find("constraints", "kkt.py"), (0, 0, 0, 0))[3]
+    def called_from(name, file, caller, caller_file):
+        return stats.stats[find(name, file)][4].get(find(caller, caller_file), (0, 0, 0, 0))[3]
+
     return {
         "kinematics": cumulative("body_frames", "chain.py"),
-        "constraints and Jacobians": cumulative("constraints", "kkt.py")
-        - frames_in_constraints
+        "constraints and Jacobians": cumulative("_constraint_rows", "kkt.py")
+        + called_from("foot_rotations", "kkt.py", "_newton_step", "kkt.py")
+        + called_from("external_loads", "external.py", "_newton_step", "kkt.py")
         + cumulative("foot_energy", "kkt.py"),
         "constraint curvature": cumulative("curvature", "kkt.py"),
         "KKT factorizations": cumulative("kkt_solve", "kkt.py") + cumulative("_curved_solve", "kkt.py"),

@@ -2,9 +2,9 @@
 single-pose and ``coupling`` latency, peak memory, linear scaling, and a per-pose OpenSim pipeline.
 
 ``simulate`` on the paired cases is timed in this process and with ``n_jobs=-1`` (one process
-per core). Run: ``python benchmarks/bench_evaluation.py`` (about 20 minutes on two cores: 20,000 paired
-single-stance cases, a 27³ double-stance grid, scaling to 100,000) or ``--quick`` (sizes divided
-by about ten and scaling to 4,000; about two minutes). ``--rajagopal PATH`` adds the OpenSim
+per core). Run: ``python benchmarks/bench_evaluation.py`` (about three minutes on two cores with the
+``fast`` extra: 20,000 paired single-stance cases, a 27³ double-stance grid, scaling to 100,000) or
+``--quick`` (sizes divided by about ten and scaling to 4,000; under a minute). ``--rajagopal PATH`` adds the OpenSim
 pipeline (``benchmarks/_opensim_pipeline.py``) when ``opensim`` is importable, on 150 poses of the
 same single-stance task, and prints its ratio to ``simulate``.
 
@@ -91,7 +91,7 @@ def peak_memory(model, n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller batches (about two minutes)")
+    parser.add_argument("--quick", action="store_true", help="smaller batches (under a minute)")
     parser.add_argument("--rajagopal", help="path of Rajagopal2016.osim for the OpenSim pipeline")
     args = parser.parse_args()
     model = kc.Model.default()

@@ -410,8 +410,11 @@ class SecondOrder:
         else:
             bodies, points, lam = np.zeros(0, dtype=np.intp), np.zeros((n, 0, 3)), np.zeros((n, 0, 3))
         directions, angular = (
-            (np.array(list(added), dtype=np.intp), np.stack(list(added.values()), axis=1) if added else np.zeros(shape))
-            for added, shape in ((self._directions, (n, 0, 3, 3)), (self._angular, (n, 0, 3)))
+            (
+                np.array(list(added), dtype=np.intp),
+                np.stack(list(added.values()), axis=1).reshape(n, -1, width) if added else np.zeros((n, 0, width)),
+            )
+            for added, width in ((self._directions, 9), (self._angular, 3))
         )
         left, right = (
             (np.concatenate(self._outer[0], axis=2), np.concatenate(self._outer[1], axis=1))
@@ -474,7 +477,7 @@ def _second_order_matrix(
     body ``row // 3``, slot ``row % 3``), ``axis_coordinate`` the axes' coordinates
     (:data:`_AXIS_COORDINATE`), ``ordered`` and ``shared_ordered`` the pairs in chain order
     (:data:`_ORDERED`, :data:`_SHARED_ORDERED`). What was added: the points (bodies (m,),
-    positions and multipliers (n, m, 3)), the directions' turns (bodies (k,), (n, k, 3, 3)), the
+    positions and multipliers (n, m, 3)), the directions' turns (bodies (k,), (n, k, 9): 3 × 3 row by row), the
     angular velocities' multipliers (bodies (l,), (n, l, 3)) and the products (``outer_left``
     (n, n_q, j) and ``outer_right`` (n, j, n_q)).
     """
@@ -510,19 +513,8 @@ def _second_order_matrix(
             trace = s[k, 0, 0] + s[k, 1, 1] + s[k, 2, 2]
             for i in range(3):
                 s[k, i, i] -= trace
-        for d in range(direction_bodies.shape[0]):
-            b = direction_bodies[d]
-            for k in range(n_bodies):
-                if moved_by[b, k]:
-                    for i in range(3):
-                        for l in range(3):
-                            s[k, i, l] += turns[e, d, i, l]
-        for d in range(angular_bodies.shape[0]):
-            b = angular_bodies[d]
-            for k in range(n_bodies):
-                if moved_by[b, k]:
-                    for i in range(3):
-                        nu[k, i] += nus[e, d, i]
+        _CARRIED(direction_bodies, turns[e], moved_by, s.reshape((n_bodies, 9)))
+        _CARRIED(angular_bodies, nus[e], moved_by, nu)
         lc[:] = 0.0
         rc[:] = 0.0
         for v in range(n_axes):
@@ -564,6 +556,17 @@ def _second_order_matrix(
 
 
 #: The compiled kernel of :meth:`SecondOrder.matrix` (None without it).
+def _carried(bodies: np.ndarray, values: np.ndarray, moved_by: np.ndarray, target: np.ndarray) -> None:
+    """Add each ``values[d]`` (k, w) to the rows of ``target`` (n_bodies, w) of the joints that
+    move its body ``bodies[d]`` (part of the kernel :func:`_second_order_matrix`)."""
+    for d in range(bodies.shape[0]):
+        for k in range(target.shape[0]):
+            if moved_by[bodies[d], k]:
+                for i in range(target.shape[1]):
+                    target[k, i] += values[d, i]
+
+
+_CARRIED = compiled(_carried)
 _COMPILED_SECOND_ORDER = compiled(_second_order_matrix)
 
 
