@@ -163,7 +163,6 @@ def clinical_angle_and_jacobian(frames: Frames, name: str) -> tuple[np.ndarray, 
     except KeyError:
         known = sorted([*CLINICAL_ANGLES, *PROJECTION_ANGLES])
         raise ValueError(f"unknown clinical angle {name!r}; known: {known}") from None
-    side = child[-1] if child[-2:] in ("_r", "_l") else ""
     rc = frames.rotations[:, frames.index(child)]
     omega = frames.angular_jacobian(child)
     if parent == "ground":
@@ -171,7 +170,7 @@ def clinical_angle_and_jacobian(frames: Frames, name: str) -> tuple[np.ndarray, 
     else:
         rp = frames.rotations[:, frames.index(parent)]
         omega = omega - frames.angular_jacobian(parent)
-    scale = sign * JOINT_SIGNS[(joint, side)][k]
+    scale = sign * JOINT_SIGNS[(joint, _side(child))][k]
     angle, rate = (_ANGLE_RATES if enabled() else _angle_rates_numpy)(rp, rc, omega, k)
     return scale * angle, scale * rate
 
