@@ -16,7 +16,9 @@ from kinechain.mechanics.passive import passive_joints
 from kinechain.mechanics.sharing import share_forces
 from kinechain.posture import kkt
 
-pytestmark = pytest.mark.skipif(not _compiled.ENABLED, reason="the compiled kernels are off (no fast extra, or KINECHAIN_COMPILED=0)")
+pytestmark = pytest.mark.skipif(
+    not _compiled.ENABLED, reason="the compiled kernels are off (no fast extra, or KINECHAIN_COMPILED=0)"
+)
 
 FIELDS = ("length", "moment_arm", "crossing_moment", "crossing_force")
 
