@@ -208,13 +208,15 @@ def support(cond: Conditions, side: str) -> tuple[np.ndarray, np.ndarray]:
 
 @lru_cache(maxsize=16)
 def _flat_foot(model, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """A foot of the neutral posture: its midtarsal joint centre, heel and toe on the floor (m,
-    (3,)) and its calcaneus's orientation (3, 3)."""
+    """A foot of the neutral posture, read-only: its midtarsal joint centre, heel and toe on the
+    floor (m, (3,)) and its calcaneus's orientation (3, 3)."""
     neutral = _neutral_standing(model)[0]
     body = f"calcn_{side}"
     mid = neutral.point(body, model.landmarks[f"midtarsal_centre_{side}"][1])[0]
     heel, toe = (neutral.point(body, model.landmarks[f"{m}_{side}"][1])[0] for m in ("heel", "toe"))
     heel[1] = toe[1] = 0.0
+    for array in (mid, heel, toe):
+        array.setflags(write=False)
     return mid, heel, toe, neutral.rotations[0, BODIES.index(body)]
 
 
