@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .._compiled import ENABLED, compiled, enabled, numba
+from .._compiled import compiled, compiled_ufunc, enabled
 from . import _generated_kinematics as generated
 from .topology import BODIES, COORDINATES, PARENTS, TRANSLATIONS, joint_coordinates
 
@@ -66,14 +66,8 @@ def _cross(a, b, out):
     out[2] = a[0] * b[1] - a[1] * b[0]
 
 
-def _generalized_ufunc(function, signature: str, layout: str):
-    """``function`` compiled as a numba generalized ufunc of float64 arrays with core dimensions ``layout``
-    (numpy broadcasts the rest and checks that the core sizes agree), or None without the compiled kernels."""
-    return numba.guvectorize([signature], layout, cache=True)(function) if ENABLED else None
-
-
 #: :func:`_cross` compiled.
-_COMPILED_CROSS = _generalized_ufunc(_cross, "void(float64[:], float64[:], float64[:])", "(k),(k)->(k)")
+_COMPILED_CROSS = compiled_ufunc(_cross, "void(float64[:], float64[:], float64[:])", "(k),(k)->(k)")
 
 
 def _point(origin, rotation, local, out):
@@ -83,7 +77,7 @@ def _point(origin, rotation, local, out):
 
 
 #: :func:`_point` compiled.
-_COMPILED_POINT = _generalized_ufunc(
+_COMPILED_POINT = compiled_ufunc(
     _point, "void(float64[:], float64[:, :], float64[:], float64[:])", "(k),(k,k),(k)->(k)"
 )
 
@@ -555,7 +549,6 @@ def _second_order_matrix(
     return out
 
 
-#: The compiled kernel of :meth:`SecondOrder.matrix` (None without it).
 def _carried(bodies: np.ndarray, values: np.ndarray, moved_by: np.ndarray, target: np.ndarray) -> None:
     """Add each ``values[d]`` (k, w) to the rows of ``target`` (n_bodies, w) of the joints that
     move its body ``bodies[d]`` (part of the kernel :func:`_second_order_matrix`)."""
@@ -566,6 +559,7 @@ def _carried(bodies: np.ndarray, values: np.ndarray, moved_by: np.ndarray, targe
                     target[k, i] += values[d, i]
 
 
+#: The compiled kernel of :meth:`SecondOrder.matrix` and its part :func:`_carried` (None without them).
 _CARRIED = compiled(_carried)
 _COMPILED_SECOND_ORDER = compiled(_second_order_matrix)
 
