@@ -20,7 +20,7 @@ import numpy as np
 
 from ..body.anthropometry import GRAVITY
 from ..body.chain import MOVED_BY, Frames, cross
-from ..body.topology import BODIES, THORAX, joint_coordinates
+from ..body.topology import BODIES, COORDINATES, THORAX, joint_coordinates
 
 _UP = np.array([0.0, 1.0, 0.0])
 
@@ -265,29 +265,25 @@ def equilibrium_axes(frames: Frames) -> np.ndarray:
     generalized forces); lumbar rows are the disc-frame axes.
     """
     out = np.empty((frames.origins.shape[0], len(EQUILIBRIUM), 3))
-    out[:, _DISC_ROWS] = frames.rotations.transpose(0, 1, 3, 2)[:, _DISC_BODIES, _DISC_AXES]
-    out[:, _JOINT_ROWS] = frames.joint_axes.transpose(0, 1, 3, 2)[:, _JOINT_BODIES, _JOINT_AXES]
+    out[:, DISC_ROWS] = frames.rotations.transpose(0, 1, 3, 2)[:, _DISC_BODIES, _DISC_AXES]
+    out[:, COORDINATE_ROWS] = frames.joint_axes.transpose(0, 1, 3, 2)[:, _COORDINATE_BODIES, _COORDINATE_AXES]
     return out
 
 
-def _rows(disc: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The rows of :data:`EQUILIBRIUM` about a disc frame's axes (or about a joint's own axes),
-    each row's body and the column of that body's rotation (or joint axes) it takes."""
-    rows, bodies, axes = [], [], []
-    for row, (joint, name) in enumerate(EQUILIBRIUM):
-        if (joint in DISC_FRAME) != disc:
-            continue
-        rows.append(row)
-        if disc:
-            bodies.append(BODIES.index(DISC_FRAME[joint]))
-            axes.append(("lateral_bending", "axial_torsion", "flexion_extension").index(name))
-        else:
-            bodies.append(BODIES.index(JOINTS[joint]))
-            axes.append(joint_coordinates(JOINTS[joint]).index(name))
-    return np.array(rows), np.array(bodies), np.array(axes)
-
-
-(_DISC_ROWS, _DISC_BODIES, _DISC_AXES), (_JOINT_ROWS, _JOINT_BODIES, _JOINT_AXES) = _rows(True), _rows(False)
+#: The rows of :data:`EQUILIBRIUM` about a disc frame's axes, and those about a coordinate's own
+#: joint axis with that coordinate's index in :data:`~kinechain.body.topology.COORDINATES`.
+DISC_ROWS = np.array([row for row, (joint, _) in enumerate(EQUILIBRIUM) if joint in DISC_FRAME])
+COORDINATE_ROWS = np.array([row for row, (joint, _) in enumerate(EQUILIBRIUM) if joint not in DISC_FRAME])
+ROW_COORDINATES = np.array([COORDINATES.index(EQUILIBRIUM[row][1]) for row in COORDINATE_ROWS])
+#: The body and the column of its rotation (disc rows) or joint axes (coordinate rows) of each row.
+_DISC_BODIES = np.array([BODIES.index(DISC_FRAME[EQUILIBRIUM[row][0]]) for row in DISC_ROWS])
+_DISC_AXES = np.array(
+    [("lateral_bending", "axial_torsion", "flexion_extension").index(EQUILIBRIUM[row][1]) for row in DISC_ROWS]
+)
+_COORDINATE_BODIES = np.array([BODIES.index(JOINTS[EQUILIBRIUM[row][0]]) for row in COORDINATE_ROWS])
+_COORDINATE_AXES = np.array(
+    [joint_coordinates(JOINTS[EQUILIBRIUM[row][0]]).index(EQUILIBRIUM[row][1]) for row in COORDINATE_ROWS]
+)
 #: The body distal to each row's joint (:data:`EQUILIBRIUM`).
 _ROW_BODIES = np.array([BODIES.index(JOINTS[joint]) for joint, _ in EQUILIBRIUM])
 

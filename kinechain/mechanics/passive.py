@@ -41,7 +41,7 @@ from .._data import read_toml
 from ..body.anthropometry import GRAVITY
 from ..body.chain import Frames, body_frames, cross
 from ..body.topology import BODIES, COORDINATES, LUMBAR_LEVELS, LUMBAR_VERTEBRAE, TRANSLATIONS, joint_coordinates
-from .external import DISC_FRAME, EQUILIBRIUM, centre_of_mass, external_loads
+from .external import COORDINATE_ROWS, DISC_ROWS, EQUILIBRIUM, ROW_COORDINATES, centre_of_mass, external_loads
 
 #: Coordinates without a joint: the pelvis's six free coordinates carry no passive moment.
 FREE = (*joint_coordinates("pelvis"), *TRANSLATIONS)
@@ -467,15 +467,11 @@ def equilibrium_moments(passive: PassiveJoints, q: np.ndarray, frames: Frames, a
     (:func:`~kinechain.mechanics.external.equilibrium_axes`).
     """
     out = np.empty(axes.shape[:2])
-    out[:, _COORDINATE_ROWS] = passive.moment(q)[:, _ROW_COORDINATES]
+    out[:, COORDINATE_ROWS] = passive.moment(q)[:, ROW_COORDINATES]
     vectors = level_moment_vectors(passive, q, frames)[:, _ROW_LEVELS]
-    out[:, _DISC_ROWS] = np.einsum("nri,nri->nr", vectors, axes[:, _DISC_ROWS])
+    out[:, DISC_ROWS] = np.einsum("nri,nri->nr", vectors, axes[:, DISC_ROWS])
     return out
 
 
-#: The rows of :data:`EQUILIBRIUM` about a coordinate, with that coordinate's index, and those
-#: about a disc frame's axes, with their level's index in :data:`LUMBAR_LEVELS`.
-_COORDINATE_ROWS = np.array([r for r, (joint, _) in enumerate(EQUILIBRIUM) if joint not in DISC_FRAME])
-_ROW_COORDINATES = np.array([COORDINATES.index(name) for joint, name in EQUILIBRIUM if joint not in DISC_FRAME])
-_DISC_ROWS = np.array([r for r, (joint, _) in enumerate(EQUILIBRIUM) if joint in DISC_FRAME])
-_ROW_LEVELS = np.array([LUMBAR_LEVELS.index(joint) for joint, _ in EQUILIBRIUM if joint in DISC_FRAME])
+#: The level (index in :data:`LUMBAR_LEVELS`) of each disc row of :data:`EQUILIBRIUM`.
+_ROW_LEVELS = np.array([LUMBAR_LEVELS.index(EQUILIBRIUM[row][0]) for row in DISC_ROWS])

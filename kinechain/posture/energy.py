@@ -20,7 +20,7 @@ import numpy as np
 from .._data import read_toml
 from ..body.chain import Frames
 from ..body.topology import BODIES, COORDINATES, TRANSLATIONS, joint_coordinates
-from ..mechanics.external import EQUILIBRIUM, JOINTS
+from ..mechanics.external import COORDINATE_ROWS, EQUILIBRIUM, JOINTS, ROW_COORDINATES
 from ..mechanics.muscles import PathGeometry, force_length_passive, normalized_fiber_length, pennation_cosine
 from ..mechanics.passive import passive_joints
 from ..mechanics.sharing import RESERVE_SCALE, Sharing, muscle_equilibrium
@@ -95,14 +95,6 @@ def passive_energy(cond: Conditions, q: np.ndarray) -> tuple[np.ndarray, np.ndar
     return -moment, hess
 
 
-#: The :data:`EQUILIBRIUM` rows at a coordinate's own axis, and those coordinates.
-_OWN_ROW, _OWN_COORDINATE = (
-    np.array(column)
-    for column in zip(
-        *((row, COORDINATES.index(name)) for row, (_, name) in enumerate(EQUILIBRIUM) if name in COORDINATES),
-        strict=True,
-    )
-)
 #: Row, joint body, joint axis and coordinate of every term mapping a reserve about a lumbar level's
 #: disc axis onto the level's coordinates.
 _LEVEL_TERMS = tuple(
@@ -158,7 +150,7 @@ def holding(cond: Conditions, q: np.ndarray, frames: Frames) -> Holding:
     deficit = np.zeros((cond.n, len(COORDINATES)))
     # a reserve at a coordinate's own axis is that coordinate's; one about a disc axis acts on each
     # coordinate of the level along that coordinate's joint axis
-    deficit[:, _OWN_COORDINATE] += reserve[:, _OWN_ROW]
+    deficit[:, ROW_COORDINATES] += reserve[:, COORDINATE_ROWS]
     row, body, axis, coordinate = _LEVEL_TERMS
     along = np.einsum("nti,nti->nt", frames.joint_axes.transpose(0, 1, 3, 2)[:, body, axis], sharing.axes[:, row])
     np.add.at(deficit, (slice(None), coordinate), reserve[:, row] * along)
