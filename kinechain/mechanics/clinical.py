@@ -158,11 +158,7 @@ def clinical_angle_and_jacobian(frames: Frames, name: str) -> tuple[np.ndarray, 
     ``fast`` extra is installed)."""
     if name in PROJECTION_ANGLES:
         return frontal_plane_projection_angle(frames, name[-1]), _projection_jacobian(frames, name[-1])
-    try:
-        child, parent, joint, k, sign = CLINICAL_ANGLES[name]
-    except KeyError:
-        known = sorted([*CLINICAL_ANGLES, *PROJECTION_ANGLES])
-        raise ValueError(f"unknown clinical angle {name!r}; known: {known}") from None
+    child, parent, k, scale = angle_definition(name)
     rc = frames.rotations[:, frames.index(child)]
     omega = frames.angular_jacobian(child)
     if parent == "ground":
@@ -170,9 +166,25 @@ def clinical_angle_and_jacobian(frames: Frames, name: str) -> tuple[np.ndarray, 
     else:
         rp = frames.rotations[:, frames.index(parent)]
         omega = omega - frames.angular_jacobian(parent)
-    scale = sign * JOINT_SIGNS[(joint, _side(child))][k]
     angle, rate = (_ANGLE_RATES if enabled() else _angle_rates_numpy)(rp, rc, omega, k)
     return scale * angle, scale * rate
+
+
+def angle_definition(name: str) -> tuple[str, str, int, float]:
+    """A joint-coordinate-system clinical angle's child and parent bodies, the Z–X–Y angle
+    (0, 1, 2) it is, and the sign (±1) that makes the raw angle the clinical one on its side.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not a joint-coordinate-system clinical angle.
+    """
+    try:
+        child, parent, joint, k, sign = CLINICAL_ANGLES[name]
+    except KeyError:
+        known = sorted([*CLINICAL_ANGLES, *PROJECTION_ANGLES])
+        raise ValueError(f"unknown clinical angle {name!r}; known: {known}") from None
+    return child, parent, k, sign * JOINT_SIGNS[(joint, _side(child))][k]
 
 
 def _angle_rates_numpy(rp: np.ndarray, rc: np.ndarray, omega: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

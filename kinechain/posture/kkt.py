@@ -33,9 +33,9 @@ import numpy as np
 
 from .._compiled import compiled, enabled
 from ..body.chain import Frames, SecondOrder, body_frames, cross
-from ..body.rotations import JOINT_SIGNS, relative_matrix, rotation_vector, zxy_angles
+from ..body.rotations import relative_matrix, rotation_vector, zxy_angles
 from ..body.topology import BODIES, COORDINATES, PARENTS, THORAX, joint_coordinates
-from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, clinical_angle_and_jacobian
+from ..mechanics.clinical import CLINICAL_ANGLES, PROJECTION_ANGLES, angle_definition, clinical_angle_and_jacobian
 from ..mechanics.external import PointLoads, centre_of_mass, external_loads, foot_centre, hand_load_jacobian
 from ..mechanics.muscles import PathGeometry, path_geometry
 from .conditions import Conditions
@@ -422,9 +422,8 @@ def _clinical_curvature(second: SecondOrder, name: str, lam: np.ndarray) -> None
     ``R_pᵀ`` and the turning of the joint axes (:meth:`SecondOrder.angular`).
     """
     frames = second.frames
-    child, parent, joint, k, sign = CLINICAL_ANGLES[name]
-    side = child[-1] if child[-2:] in ("_r", "_l") else ""
-    lam = lam * sign * JOINT_SIGNS[(joint, side)][k]
+    child, parent, k, scale = angle_definition(name)
+    lam = lam * scale
     n = frames.origins.shape[0]
     rc = frames.rotations[:, frames.index(child)]
     omega = frames.angular_jacobian(child)
@@ -574,8 +573,8 @@ def curvature(
 
 def constraints(problem: Problem, q: np.ndarray) -> tuple[np.ndarray, np.ndarray, Frames]:
     """Constraint residuals (n, m) and Jacobians (n, m, n_coordinates) at ``q``, and the frames there."""
-    frames = body_frames(problem.cond.model.p, q)
     cond = problem.cond
+    frames = body_frames(cond.model.p, q)
     loads = external_loads(cond.model, frames, cond.load_mass, cond.load_distance)
     c, jac, _ = _constraint_rows(problem, q, frames, foot_rotations(problem, frames), loads)
     return c, jac, frames
@@ -761,7 +760,7 @@ def minimize(problem: Problem, linear: np.ndarray, q_init: np.ndarray, todo: np.
         lam_prev = None if lam_all is None else lam_all[todo[:, None], rows]
         step, lam, c, jac, frames = _newton_step(part, q[todo], linear[todo], q0, lam_prev)
         if lam_all is None:
-            lam_all = np.zeros((q.shape[0], c.shape[1] - part.limited.size + problem.limited.size))
+            lam_all = np.zeros((q.shape[0], result.width(part, c.shape[1])))
             rows = result.rows(part, lam_all.shape[1])
         lam_all[todo[:, None], rows] = lam
         # a long step (far from the solution, e.g. after a joint was stopped at a limit) is shortened
@@ -789,6 +788,11 @@ class _Iterates:
         self.kept = np.zeros(problem.limits.shape[0], dtype=bool)
         self.lam = self.c = self.jac = self.frames = None
 
+    def width(self, part: Problem, m: int) -> int:
+        """The whole problem's number of constraint rows, from the ``m`` of ``part`` (a problem of
+        some elements, whose held limits may be fewer)."""
+        return m - part.limited.size + self.problem.limited.size
+
     def rows(self, part: Problem, m: int) -> np.ndarray:
         """Where the constraint rows of ``part`` (a problem of some elements) sit among the whole problem's ``m``."""
         fixed = m - self.problem.limited.size
@@ -797,10 +801,10 @@ class _Iterates:
     def keep(self, part: Problem, index: np.ndarray, lam, c, jac, frames: Frames) -> None:
         """Store the values of the elements ``index`` (from the problem ``part`` of some elements,
         whose held limits, and so constraint rows, may be fewer)."""
-        n, limited = self.kept.size, self.problem.limited
-        rows = self.rows(part, c.shape[1] - part.limited.size + limited.size)
+        n = self.kept.size
+        m = self.width(part, c.shape[1])
+        rows = self.rows(part, m)
         if self.frames is None:
-            m = c.shape[1] - part.limited.size + limited.size
             self.lam, self.c, self.jac = np.zeros((n, m)), np.zeros((n, m)), np.zeros((n, m, jac.shape[2]))
             self.frames = Frames(
                 *(np.zeros((n,) + a.shape[1:]) for a in (frames.origins, frames.rotations, frames.joint_axes))
